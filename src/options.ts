@@ -1,0 +1,180 @@
+/**
+ * Client options, documented once, with every default in one exported object.
+ * @packageDocumentation
+ */
+import type { Contract, EventDataOf, EventName } from './contract';
+import type { AuthError, PermsocketError } from './errors';
+import type { PermissionSet } from './permissions';
+import type { UserInfo } from './protocol';
+
+/** Why the client asks for a token: a new connection, a refresh ahead of expiry, or a rejection (4401). */
+export type TokenReason = 'connect' | 'refresh' | 'rejected';
+
+/** The connection states. `unauthenticated`, `forbidden` and `closed` are terminal until `connect()`. */
+export type ConnectionState =
+  | 'connecting'
+  | 'authenticating'
+  | 'ready'
+  | 'reconnecting'
+  | 'unauthenticated'
+  | 'forbidden'
+  | 'closed';
+
+/** A WebSocket constructor: the browser's, or `WebSocket` from the `ws` package in Node. */
+export type WebSocketConstructor = new (url: string, protocols?: string | string[]) => unknown;
+
+/** The payload of the `permission-denied` event. */
+export interface PermissionDenial {
+  action: string;
+  permission: string | undefined;
+  resource: string | undefined;
+  source: 'local' | 'server';
+  requestId?: string;
+}
+
+/** The client's own events and the arguments their listeners receive. */
+export interface ClientEvents {
+  /** The connection state changed. */
+  state: (state: ConnectionState) => void;
+  /** Signed in on a new connection (every successful connect, not a refresh). */
+  ready: (session: { user: UserInfo; permissions: PermissionSet }) => void;
+  /** A new permission snapshot: from `auth.ok` (connect or refresh) or a `perms` push. */
+  permissions: (permissions: PermissionSet) => void;
+  /** A request was refused for a missing permission, by the client or by the server. */
+  'permission-denied': (denial: PermissionDenial) => void;
+  /** Signing in failed for good: getToken threw an AuthError, two 4401 in a row, or a 4403. */
+  'auth-error': (error: AuthError) => void;
+  /** Something went wrong that the client recovers from: a malformed frame, a failed getToken. */
+  error: (error: PermsocketError) => void;
+  /** A socket closed (the client decides what to do next from the code). */
+  close: (info: { code: number; reason: string }) => void;
+}
+
+/** Reconnection settings. Delays are in milliseconds. */
+export interface RetryOptions {
+  /**
+   * The shortest wait before a reconnect attempt.
+   * @default 500
+   */
+  minDelay?: number;
+  /**
+   * The longest wait before a reconnect attempt.
+   * @default 30000
+   */
+  maxDelay?: number;
+  /**
+   * How fast the upper bound grows: attempt n waits a uniform random delay in
+   * [minDelay, min(maxDelay, minDelay * factor^(n+1))].
+   * @default 2
+   */
+  factor?: number;
+  /**
+   * Spread attempts uniformly over the window (full jitter). Turn it off only to measure what
+   * jitter buys: without it every client of a restarted server comes back at the same instant.
+   * @default true
+   */
+  jitter?: boolean;
+  /**
+   * After this long in `ready` the attempt counter starts again from zero.
+   * @default 10000
+   */
+  resetAfter?: number;
+  /**
+   * The shortest wait after a 4429 (rate limited) close, unless the server's `error` frame gave a
+   * longer `retryAfterMs`.
+   * @default 10000
+   */
+  rateLimitDelay?: number;
+  /**
+   * How long opening a socket may take before the attempt counts as failed.
+   * @default 10000
+   */
+  connectTimeout?: number;
+}
+
+/** Liveness settings, in milliseconds. */
+export interface PingOptions {
+  /**
+   * How often a `ping` is sent while ready; 0 turns pings off.
+   * @default 25000
+   */
+  interval?: number;
+  /**
+   * With no frame from the server this long after a ping (or after `auth`), the socket is taken
+   * as dead: the client closes it itself (code 4000) and reconnects at once.
+   * @default 10000
+   */
+  timeout?: number;
+}
+
+/** Options of {@link createClient}. */
+export interface ClientOptions<C extends Contract> {
+  /**
+   * The WebSocket URL (`wss://host/ws`), or a function returning it; a function is called again on
+   * every connect. Never put a token in it: the token travels in the first frame.
+   * @example url: () => `wss://${location.host}/ws`
+   */
+  url: string | (() => string | Promise<string>);
+  /** The contract shared with the server. */
+  contract: C;
+  /**
+   * Returns an access token; called on every connect (`connect`), ahead of expiry (`refresh`) and
+   * after the server rejected the token (`rejected`, get a new one, not a cached one). Concurrent
+   * calls are merged into one. Throw an {@link AuthError} when the user is signed out: the client
+   * stops in state `unauthenticated`. Any other error is retried with backoff.
+   */
+  getToken: (context: { reason: TokenReason }) => string | Promise<string>;
+  /**
+   * The WebSocket constructor. Node 20 has none: pass `WebSocket` from `ws`.
+   * @default globalThis.WebSocket
+   */
+  WebSocket?: WebSocketConstructor;
+  /**
+   * How long a request (queued time included) or a getToken call may take.
+   * @default 10000
+   */
+  requestTimeout?: number;
+  /**
+   * How many requests may wait for a connection; one more rejects with QueueFullError.
+   * @default 100
+   */
+  maxQueued?: number;
+  /**
+   * How long before expiry the token is refreshed, in milliseconds; never more than half of the
+   * token's remaining lifetime, so a 5-minute and a 1-hour token are both refreshed in time.
+   * @default 60000
+   */
+  refreshSkew?: number;
+  /** Liveness pings. */
+  ping?: PingOptions;
+  /** Reconnection backoff. */
+  retry?: RetryOptions;
+  /**
+   * Connect as soon as the client is created. When false the client starts `closed` until
+   * `connect()`.
+   * @default true
+   */
+  autoConnect?: boolean;
+  /** Client event listeners registered before the first connect, so none miss it. */
+  on?: { [K in keyof ClientEvents]?: ClientEvents[K] };
+  /** Contract event listeners registered before the first connect. */
+  onEvent?: { [E in EventName<C>]?: (data: EventDataOf<C, E>) => void };
+}
+
+/** Every default of {@link ClientOptions}, in one place (the README's table is tested against it). */
+export const defaults = {
+  requestTimeout: 10_000,
+  maxQueued: 100,
+  refreshSkew: 60_000,
+  autoConnect: true,
+  ping: { interval: 25_000, timeout: 10_000 },
+  retry: {
+    minDelay: 500,
+    maxDelay: 30_000,
+    factor: 2,
+    jitter: true,
+    resetAfter: 10_000,
+    rateLimitDelay: 10_000,
+    connectTimeout: 10_000,
+  },
+} as const;

@@ -1,0 +1,64 @@
+/**
+ * Grant matching and the immutable permission snapshot. A grant is a Django-style permission
+ * string `app_label.codename`, optionally scoped to one resource (`chat.send_message@room:general`);
+ * `*` (a superuser) matches everything.
+ * @packageDocumentation
+ */
+
+/** The grant that matches every permission on every resource (a superuser). */
+export const SUPERUSER_GRANT = '*';
+
+const GRANT = /^[A-Za-z0-9_]+\.[A-Za-z0-9_]+(@[^\s@]+)?$/;
+
+/** Whether `grant` is well formed: `*`, `app.codename` or `app.codename@resource`. */
+export function isValidGrant(grant: unknown): grant is string {
+  return typeof grant === 'string' && grant.length <= 255 && (grant === SUPERUSER_GRANT || GRANT.test(grant));
+}
+
+/**
+ * Whether one grant allows `permission` on `resource`: `*`, the bare permission (which covers
+ * every resource) or the permission scoped to exactly that resource.
+ */
+export function matchGrant(grant: string, permission: string, resource?: string): boolean {
+  return (
+    grant === SUPERUSER_GRANT ||
+    grant === permission ||
+    (resource !== undefined && grant === `${permission}@${resource}`)
+  );
+}
+
+/** Whether a set of grants allows `permission` on `resource` (see {@link matchGrant}). */
+export function can(grants: Iterable<string> | ReadonlySet<string>, permission: string, resource?: string): boolean {
+  if (grants instanceof Set) {
+    return (
+      grants.has(SUPERUSER_GRANT) ||
+      grants.has(permission) ||
+      (resource !== undefined && grants.has(`${permission}@${resource}`))
+    );
+  }
+  for (const grant of grants) if (matchGrant(grant, permission, resource)) return true;
+  return false;
+}
+
+/** An immutable permission snapshot as the client keeps it. */
+export interface PermissionSet {
+  /** Grows with every change the server pushes for this user. */
+  readonly version: number;
+  /** The effective grants, sorted. */
+  readonly grants: readonly string[];
+  /** Whether the grants allow `permission`, on `resource` when given. */
+  can(permission: string, resource?: string): boolean;
+}
+
+/** Builds a frozen {@link PermissionSet}; lookups are O(1) whatever the number of grants. */
+export function createPermissionSet(version: number, grants: readonly string[]): PermissionSet {
+  const set = new Set(grants);
+  return Object.freeze({
+    version,
+    grants: Object.freeze([...set].sort()),
+    can: (permission: string, resource?: string) => can(set, permission, resource),
+  });
+}
+
+/** The snapshot a client holds before the server has sent one: version -1, nothing allowed. */
+export const EMPTY_PERMISSIONS: PermissionSet = createPermissionSet(-1, []);

@@ -1,0 +1,352 @@
+/**
+ * The permsocket wire protocol, v1: frame types, a validating parser for each direction, close
+ * codes and error codes. Imported by the browser client and by the reference servers, so both
+ * sides read and write the very same shapes. Nothing here touches a browser-only API.
+ * @packageDocumentation
+ */
+
+/** The subprotocol a client offers and a server selects. */
+export const SUBPROTOCOL = 'permsocket.v1';
+/** Largest frame either side accepts, in bytes of UTF-8 (64 KiB); larger ones close with 1009. */
+export const MAX_FRAME_BYTES = 64 * 1024;
+/** Largest access token a server verifies, in bytes (8 KiB). */
+export const MAX_TOKEN_BYTES = 8 * 1024;
+/** Longest request id, in characters. */
+export const MAX_REQUEST_ID_LENGTH = 64;
+
+/** WebSocket close codes used by the protocol, standard ones and the 4xxx application ones. */
+export const CloseCode = {
+  Normal: 1000,
+  GoingAway: 1001,
+  UnsupportedData: 1003,
+  Abnormal: 1006,
+  MessageTooBig: 1009,
+  InternalError: 1011,
+  ServiceRestart: 1012,
+  TryAgainLater: 1013,
+  /** Sent by the client itself when the server stopped answering pings. */
+  PingTimeout: 4000,
+  BadRequest: 4400,
+  Unauthenticated: 4401,
+  Forbidden: 4403,
+  UnsupportedProtocol: 4406,
+  AuthTimeout: 4408,
+  RateLimited: 4429,
+} as const;
+/** One of the {@link CloseCode} values. */
+export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode];
+
+/** Error codes carried in `res.error.code` and `error.error.code`. A handler may add its own. */
+export const ErrorCode = {
+  BadRequest: 'bad_request',
+  Unauthenticated: 'unauthenticated',
+  PermissionDenied: 'permission_denied',
+  UnknownAction: 'unknown_action',
+  NotFound: 'not_found',
+  RateLimited: 'rate_limited',
+  AuthTimeout: 'auth_timeout',
+  Forbidden: 'forbidden',
+  UnsupportedProtocol: 'unsupported_protocol',
+  Internal: 'internal',
+} as const;
+/** One of the {@link ErrorCode} values. */
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+/** The error code an `error` frame carries before each server-initiated 4xxx close. */
+export const closeErrorCode = {
+  4400: ErrorCode.BadRequest,
+  4401: ErrorCode.Unauthenticated,
+  4403: ErrorCode.Forbidden,
+  4406: ErrorCode.UnsupportedProtocol,
+  4408: ErrorCode.AuthTimeout,
+  4429: ErrorCode.RateLimited,
+} as const satisfies Record<number, ErrorCode>;
+
+/** The authenticated user, as the server reports it in `auth.ok`. */
+export interface UserInfo {
+  id: string;
+  name: string;
+}
+
+/** A full permission snapshot: `version` only grows for one user within a session. */
+export interface PermissionSnapshot {
+  version: number;
+  grants: string[];
+}
+
+/** An error as it travels in `res` and `error` frames. */
+export interface WireError {
+  code: string;
+  message: string;
+  permission?: string;
+  resource?: string;
+  retryAfterMs?: number;
+}
+
+/** Client -> server: the first frame, carrying the access token. */
+export interface AuthFrame {
+  type: 'auth';
+  token: string;
+}
+/** Client -> server: a newer token of the same subject, sent on the open socket. */
+export interface AuthRefreshFrame {
+  type: 'auth.refresh';
+  token: string;
+}
+/** Client -> server: one request. */
+export interface RequestFrame {
+  type: 'req';
+  id: string;
+  action: string;
+  payload: unknown;
+}
+/** Client -> server: a liveness probe. */
+export interface PingFrame {
+  type: 'ping';
+}
+/** Any frame a client may send. */
+export type ClientFrame = AuthFrame | AuthRefreshFrame | RequestFrame | PingFrame;
+
+/** Server -> client: the answer to `auth` and `auth.refresh`. */
+export interface AuthOkFrame {
+  type: 'auth.ok';
+  user: UserInfo;
+  /** Token expiry, unix seconds. */
+  exp: number;
+  /** The server's clock, unix milliseconds. */
+  now: number;
+  perms: PermissionSnapshot;
+}
+/** Server -> client: the user's permission set changed (a full snapshot). */
+export interface PermsFrame extends PermissionSnapshot {
+  type: 'perms';
+}
+/** Server -> client: a successful answer to one `req`. */
+export interface ResultOkFrame {
+  type: 'res';
+  id: string;
+  ok: true;
+  data: unknown;
+}
+/** Server -> client: a refused or failed `req`. */
+export interface ResultErrorFrame {
+  type: 'res';
+  id: string;
+  ok: false;
+  error: WireError;
+}
+/** Server -> client: a push of a contract event. */
+export interface EventFrame {
+  type: 'event';
+  name: string;
+  data: unknown;
+}
+/** Server -> client: sent just before a server-initiated close. */
+export interface ErrorFrame {
+  type: 'error';
+  error: WireError;
+}
+/** Server -> client: the answer to `ping`. */
+export interface PongFrame {
+  type: 'pong';
+}
+/** Any frame a server may send. */
+export type ServerFrame =
+  | AuthOkFrame
+  | PermsFrame
+  | ResultOkFrame
+  | ResultErrorFrame
+  | EventFrame
+  | ErrorFrame
+  | PongFrame;
+
+/** The outcome of {@link parseServerFrame}: the frame, or why it was refused. */
+export type ParsedServerFrame = { ok: true; frame: ServerFrame } | { ok: false; message: string };
+
+/**
+ * The outcome of {@link parseClientFrame}. A refused frame says what the server must do:
+ * `close` with `code` (after an `error` frame with `errorCode`), or `reply` with a `res` error for
+ * request `id`.
+ */
+export type ParsedClientFrame =
+  | { ok: true; frame: ClientFrame }
+  | { ok: false; action: 'close'; code: 1009 | 4400 | 4401; errorCode: ErrorCode; message: string }
+  | { ok: false; action: 'reply'; id: string; errorCode: 'bad_request'; message: string };
+
+/** Describes a value's kind for error messages: `number`, `null`, `array`, `object`, ... */
+export function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'array';
+  return typeof value;
+}
+
+/** UTF-8 length of a string, without allocating for the common short case. */
+export function utf8Length(text: string): number {
+  let bytes = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x80) bytes += 1;
+    else if (c < 0x800) bytes += 2;
+    // A surrogate pair is 4 bytes in UTF-8: 2 for each half.
+    else if (c >= 0xd800 && c <= 0xdfff) bytes += 2;
+    else bytes += 3;
+  }
+  return bytes;
+}
+
+type Fields = Record<string, unknown>;
+
+function parseObject(text: string): Fields | string {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return 'expected a JSON object, got invalid JSON';
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    return `expected a JSON object, got ${describe(value)}`;
+  }
+  const type = (value as Fields).type;
+  if (typeof type !== 'string') return `expected 'type' to be a string, got ${describe(type)}`;
+  return value as Fields;
+}
+
+function expect(frame: Fields, field: string, ok: boolean, wanted: string): string | undefined {
+  return ok ? undefined : `"${String(frame.type)}" expects '${field}' to be ${wanted}, got ${describe(frame[field])}`;
+}
+
+const isString = (v: unknown): v is string => typeof v === 'string';
+const isNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+const isObject = (v: unknown): v is Fields => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isStringArray = (v: unknown): v is string[] => Array.isArray(v) && v.every(isString);
+
+function checkWireError(frame: Fields): string | undefined {
+  const error = frame.error;
+  if (!isObject(error)) return expect(frame, 'error', false, 'an object');
+  if (!isString(error.code) || !isString(error.message)) {
+    return `"${String(frame.type)}" expects 'error' to have string 'code' and 'message'`;
+  }
+  return undefined;
+}
+
+function checkSnapshot(frame: Fields, where: Fields, field: string): string | undefined {
+  return (
+    expect(frame, field + 'version', isNumber(where.version), 'a number') ??
+    expect(frame, field + 'grants', isStringArray(where.grants), 'an array of strings')
+  );
+}
+
+const serverChecks: Record<string, (f: Fields) => string | undefined> = {
+  'auth.ok': (f) => {
+    const user = f.user;
+    if (!isObject(user) || !isString(user.id) || !isString(user.name)) {
+      return `"auth.ok" expects 'user' to be {id: string, name: string}, got ${describe(user)}`;
+    }
+    if (!isObject(f.perms)) return expect(f, 'perms', false, 'an object');
+    return (
+      expect(f, 'exp', isNumber(f.exp), 'a number') ??
+      expect(f, 'now', isNumber(f.now), 'a number') ??
+      checkSnapshot(f, f.perms, 'perms.')
+    );
+  },
+  perms: (f) => checkSnapshot(f, f, ''),
+  res: (f) =>
+    expect(f, 'id', isString(f.id), 'a string') ??
+    expect(f, 'ok', typeof f.ok === 'boolean', 'a boolean') ??
+    (f.ok ? undefined : checkWireError(f)),
+  event: (f) => expect(f, 'name', isString(f.name), 'a string'),
+  error: checkWireError,
+  pong: () => undefined,
+};
+
+/**
+ * Parses and validates one frame received by a client.
+ * @example
+ * const parsed = parseServerFrame('{"type":"perms","version":2,"grants":"x"}');
+ * // { ok: false, message: `"perms" expects 'grants' to be an array of strings, got string` }
+ */
+export function parseServerFrame(text: string): ParsedServerFrame {
+  const frame = parseObject(text);
+  if (typeof frame === 'string') return { ok: false, message: frame };
+  const check = serverChecks[frame.type as string];
+  if (!check) return { ok: false, message: `unknown frame type "${String(frame.type)}"` };
+  const message = check(frame);
+  return message ? { ok: false, message } : { ok: true, frame: frame as unknown as ServerFrame };
+}
+
+/** Whether `id` is a usable request id: a string of 1 to 64 characters. */
+export function isRequestId(id: unknown): id is string {
+  return typeof id === 'string' && id.length >= 1 && id.length <= MAX_REQUEST_ID_LENGTH;
+}
+
+/**
+ * Parses and validates one frame received by a server, and says what to do with a bad one:
+ * oversize -> close 1009; not a JSON object, unknown type or bad request id -> close 4400;
+ * `auth`/`auth.refresh` without a string token -> close 4401; a `req` with a good id but no action
+ * -> a `res` error `bad_request`. Whether a frame is allowed in the connection's current state
+ * (for example a `req` before `auth.ok`) is the server's decision, not the parser's.
+ */
+export function parseClientFrame(text: string): ParsedClientFrame {
+  if (text.length > MAX_FRAME_BYTES || (text.length * 3 > MAX_FRAME_BYTES && utf8Length(text) > MAX_FRAME_BYTES)) {
+    return { ok: false, action: 'close', code: 1009, errorCode: ErrorCode.BadRequest, message: `frame larger than ${MAX_FRAME_BYTES} bytes` };
+  }
+  const frame = parseObject(text);
+  const bad = (message: string) =>
+    ({ ok: false, action: 'close', code: 4400, errorCode: ErrorCode.BadRequest, message }) as const;
+  if (typeof frame === 'string') return bad(frame);
+  switch (frame.type) {
+    case 'auth':
+    case 'auth.refresh':
+      if (!isString(frame.token) || frame.token.length === 0) {
+        return {
+          ok: false,
+          action: 'close',
+          code: 4401,
+          errorCode: ErrorCode.Unauthenticated,
+          message: expect(frame, 'token', false, 'a non-empty string') as string,
+        };
+      }
+      return { ok: true, frame: { type: frame.type, token: frame.token } };
+    case 'ping':
+      return { ok: true, frame: { type: 'ping' } };
+    case 'req': {
+      if (!isRequestId(frame.id)) {
+        return bad(`"req" expects 'id' to be a string of 1-${MAX_REQUEST_ID_LENGTH} characters, got ${describeId(frame.id)}`);
+      }
+      if (!isString(frame.action) || frame.action.length === 0) {
+        return { ok: false, action: 'reply', id: frame.id, errorCode: ErrorCode.BadRequest, message: expect(frame, 'action', false, 'a non-empty string') as string };
+      }
+      // JSON cannot carry `undefined`: a request without a payload arrives as null.
+      return { ok: true, frame: { type: 'req', id: frame.id, action: frame.action, payload: frame.payload ?? null } };
+    }
+    default:
+      return bad(`unknown frame type "${String(frame.type).slice(0, 64)}"`);
+  }
+}
+
+function describeId(id: unknown): string {
+  return typeof id === 'string' ? `a string of ${id.length} characters` : describe(id);
+}
+
+/** Serializes a frame for the wire. */
+export function encodeFrame(frame: ClientFrame | ServerFrame): string {
+  return JSON.stringify(frame);
+}
+
+// The servers import the same permission rule the browser runs, from this one entry.
+export { SUPERUSER_GRANT, isValidGrant, matchGrant, can, createPermissionSet } from './permissions';
+export type { PermissionSet } from './permissions';
+export { requiredPermission, checkAction, defineContract, action, event } from './contract';
+export type {
+  Contract,
+  ActionDefinition,
+  EventDefinition,
+  ActionOptions,
+  ActionName,
+  PayloadOf,
+  ResultOf,
+  EventName,
+  EventDataOf,
+  RequiredPermission,
+  ActionCheck,
+} from './contract';
