@@ -1,0 +1,146 @@
+/**
+ * The token manager: calls getToken one at a time, reads the expiry and subject from the JWT,
+ * and keeps the refresh-ahead timer.
+ * @packageDocumentation
+ */
+import { jwtDecode } from 'jwt-decode';
+import { TimeoutError, PermsocketError } from './errors';
+import type { TokenReason } from './options';
+
+/** A token and what the client could read from it; an opaque token has neither field. */
+export interface TokenInfo {
+  token: string;
+  /** The subject (`sub`), when the token is a JWT. */
+  subject: string | undefined;
+  /** Expiry in unix seconds (`exp`), when the token is a JWT. */
+  exp: number | undefined;
+}
+
+/** Reads `sub` and `exp` from a JWT; any other token is treated as opaque. */
+export function readToken(token: string): TokenInfo {
+  try {
+    const claims = jwtDecode<{ sub?: unknown; exp?: unknown }>(token);
+    return {
+      token,
+      subject: typeof claims.sub === 'string' ? claims.sub : undefined,
+      exp: typeof claims.exp === 'number' ? claims.exp : undefined,
+    };
+  } catch {
+    return { token, subject: undefined, exp: undefined };
+  }
+}
+
+/** Whether `next` may replace `current` on the open socket: same subject and a later expiry. */
+export function isNewerToken(current: TokenInfo, next: TokenInfo): boolean {
+  if (next.token === current.token) return false;
+  if (current.subject !== undefined || next.subject !== undefined) {
+    if (current.subject !== next.subject) return false;
+  }
+  if (current.exp !== undefined && next.exp !== undefined) return next.exp > current.exp;
+  return true;
+}
+
+/** The manager {@link createTokenManager} returns. */
+export interface TokenManager {
+  /** One getToken call shared by every concurrent caller; rejects after the timeout. */
+  fetch(reason: TokenReason): Promise<TokenInfo>;
+  /**
+   * Starts the refresh-ahead timer for a session the server accepted. `serverExp` (unix s) and
+   * `serverNow` (unix ms) come from `auth.ok`; the remaining lifetime is measured on the
+   * server's clock, so a client clock that is off does not matter.
+   */
+  schedule(token: TokenInfo, serverExp: number, serverNow: number): void;
+  /** Tries again later (after a failed refresh), no later than the token's expiry. */
+  retryIn(delay: number): void;
+  /** Checks the expiry at once: timers drift while a laptop sleeps or a tab is hidden. */
+  check(): void;
+  /** Local time (ms) at which the current token expires, or null with no session. */
+  readonly expiresAt: number | null;
+  /** Stops the timer and forgets the session. */
+  stop(): void;
+}
+
+/** Timers stay below setTimeout's 32-bit limit (about 24.8 days), or they would fire at once. */
+const MAX_TIMER = 2 ** 31 - 1;
+
+/** Creates a token manager that calls `onRefreshDue` when the token should be refreshed. */
+export function createTokenManager(options: {
+  getToken: (context: { reason: TokenReason }) => string | Promise<string>;
+  timeout: number;
+  refreshSkew: number;
+  onRefreshDue: () => void;
+}): TokenManager {
+  let inflight: Promise<TokenInfo> | null = null;
+  let expiresAt: number | null = null;
+  let refreshAt: number | null = null;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+
+  const arm = (at: number) => {
+    clearTimeout(timer);
+    refreshAt = at;
+    timer = setTimeout(check, Math.min(MAX_TIMER, Math.max(0, at - Date.now())));
+  };
+
+  function check() {
+    if (refreshAt === null || Date.now() < refreshAt) {
+      if (refreshAt !== null) arm(refreshAt);
+      return;
+    }
+    refreshAt = null;
+    clearTimeout(timer);
+    options.onRefreshDue();
+  }
+
+  return {
+    fetch(reason) {
+      if (inflight) return inflight;
+      const call = new Promise<TokenInfo>((resolve, reject) => {
+        const limit = setTimeout(
+          () => reject(new TimeoutError(`getToken did not return within ${options.timeout} ms`)),
+          options.timeout,
+        );
+        Promise.resolve()
+          .then(() => options.getToken({ reason }))
+          .then(
+            (token) => {
+              clearTimeout(limit);
+              if (typeof token === 'string' && token.length > 0) resolve(readToken(token));
+              else reject(new PermsocketError('bad_token', `getToken must return a non-empty string, got ${typeof token}`));
+            },
+            (error: unknown) => {
+              clearTimeout(limit);
+              reject(error);
+            },
+          );
+      });
+      inflight = call;
+      // A result that arrives after its timeout is dropped: the promise has settled already.
+      const release = () => {
+        if (inflight === call) inflight = null;
+      };
+      call.then(release, release);
+      return call;
+    },
+    schedule(token, serverExp, serverNow) {
+      const remaining = (token.exp ?? serverExp) * 1000 - serverNow;
+      expiresAt = Date.now() + remaining;
+      arm(expiresAt - Math.min(options.refreshSkew, remaining / 2));
+    },
+    retryIn(delay) {
+      if (expiresAt === null) return;
+      // Past expiry there is nothing left to save: the server closes with 4401 and the client
+      // reconnects with a fresh token, so retrying here would only spin.
+      const at = Math.min(Date.now() + delay, expiresAt);
+      if (at > Date.now()) arm(at);
+    },
+    check,
+    get expiresAt() {
+      return expiresAt;
+    },
+    stop() {
+      clearTimeout(timer);
+      refreshAt = null;
+      expiresAt = null;
+    },
+  };
+}
