@@ -79,7 +79,8 @@ export function createFakeServer() {
         sendRaw: (data) => client.send(data),
         close: (code, reason = '') => {
           closed = { code, reason };
-          client.close(code, reason);
+          // msw drops a message still queued when the socket starts closing: close after it, as a real server would.
+          queueMicrotask(() => client.close(code, reason));
         },
         get closed() {
           return closed;

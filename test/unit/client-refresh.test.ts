@@ -1,0 +1,184 @@
+import { describe, expect, it, vi } from 'vitest';
+import { AuthError } from 'permsocket';
+import { jwt, nowSeconds, tick } from './fake-server';
+import { useFakeServer } from './harness';
+
+const { server, start } = useFakeServer();
+
+let serial = 0;
+/** A JWT for subject 1 that expires `seconds` from now (distinct each call). */
+const tokenFor = (seconds: number, sub = '1') => jwt({ sub, exp: nowSeconds() + seconds, name: `t${++serial}` });
+
+describe('refreshing the token', () => {
+  it('sends auth.refresh on the open socket a minute before a 5-minute token expires', async () => {
+    const getToken = vi.fn(async () => tokenFor(300));
+    const { client } = start({ getToken });
+    await tick(10);
+    await tick(238_000);
+    expect(server.last.frames.some((f) => f.type === 'auth.refresh')).toBe(false);
+    await tick(3_000);
+    const refresh = server.last.frames.find((f) => f.type === 'auth.refresh');
+    expect(refresh).toBeDefined();
+    expect(getToken).toHaveBeenLastCalledWith({ reason: 'refresh' });
+    expect(server.connections).toHaveLength(1);
+    expect(client.state).toBe('ready');
+  });
+
+  it('keeps one socket across many token lifetimes', async () => {
+    const getToken = vi.fn(async () => tokenFor(300));
+    const { client, states } = start({ getToken });
+    await tick(10);
+    await tick(60 * 60_000);
+    expect(server.connections).toHaveLength(1);
+    expect(server.last.frames.filter((f) => f.type === 'auth.refresh').length).toBeGreaterThanOrEqual(14);
+    expect(states).toEqual(['connecting', 'authenticating', 'ready']);
+    expect(client.expiresAt).toBeGreaterThan(Date.now());
+  });
+
+  it('refreshes a short token at half its remaining lifetime', async () => {
+    const getToken = vi.fn(async () => tokenFor(20));
+    start({ getToken });
+    await tick(10);
+    // exp has whole seconds, so 19-20 s remain: the refresh is due after 9.5-10 s.
+    await tick(9_400);
+    expect(server.last.frames.some((f) => f.type === 'auth.refresh')).toBe(false);
+    await tick(700);
+    expect(server.last.frames.some((f) => f.type === 'auth.refresh')).toBe(true);
+  });
+
+  it('measures the remaining lifetime on the server clock, not on a wrong local clock', async () => {
+    // The server's clock is an hour ahead of the client's: exp and now both come from it.
+    const skew = 3_600_000;
+    const serverNow = () => Date.now() + skew;
+    server.script({
+      onAuth: () => ({
+        type: 'auth.ok',
+        user: { id: '1', name: 'alice' },
+        exp: Math.floor(serverNow() / 1000) + 300,
+        now: serverNow(),
+        perms: { version: 1, grants: [] },
+      }),
+    });
+    const getToken = vi.fn(async () => `opaque-${++serial}`);
+    start({ getToken });
+    await tick(10);
+    await tick(238_000);
+    expect(server.last.frames.some((f) => f.type === 'auth.refresh')).toBe(false);
+    await tick(3_000);
+    expect(server.last.frames.some((f) => f.type === 'auth.refresh')).toBe(true);
+  });
+
+  it('takes the expiry of an opaque token from auth.ok', async () => {
+    server.script({
+      onAuth: () => ({ type: 'auth.ok', user: { id: '1', name: 'a' }, exp: nowSeconds() + 120, now: Date.now(), perms: { version: 1, grants: [] } }),
+    });
+    const getToken = vi.fn(async () => `opaque-${++serial}`);
+    const { client } = start({ getToken });
+    await tick(10);
+    expect(client.expiresAt).toBeGreaterThan(Date.now() + 119_000);
+    expect(client.expiresAt).toBeLessThanOrEqual(Date.now() + 120_000);
+    await tick(61_000);
+    expect(server.last.frames.some((f) => f.type === 'auth.refresh')).toBe(true);
+  });
+
+  it('does not disturb a request in flight while refreshing', async () => {
+    let answer: ((data: unknown) => void) | undefined;
+    server.script({
+      onRequest: (frame, connection) => {
+        answer = (data) => connection.send({ type: 'res', id: frame.id, ok: true, data });
+      },
+    });
+    const getToken = vi.fn(async () => tokenFor(300));
+    const { client } = start({ getToken });
+    await tick(10);
+    await tick(200_000);
+    const pending = client.request('chat.history', { room: 'general' }, { timeout: 120_000 });
+    await tick(50_000);
+    expect(server.last.frames.some((f) => f.type === 'auth.refresh')).toBe(true);
+    answer?.({ messages: [] });
+    await expect(pending).resolves.toEqual({ messages: [] });
+    expect(server.connections).toHaveLength(1);
+  });
+
+  it('sends no auth.refresh when getToken returns the same token, and tries again later', async () => {
+    const token = tokenFor(300);
+    const getToken = vi.fn(async () => token);
+    start({ getToken });
+    await tick(10);
+    await tick(241_000);
+    expect(getToken.mock.calls.length).toBeGreaterThanOrEqual(2);
+    const callsAtFirstTry = getToken.mock.calls.length;
+    await tick(5_000);
+    expect(getToken.mock.calls.length).toBeGreaterThan(callsAtFirstTry);
+    expect(server.last.frames.some((f) => f.type === 'auth.refresh')).toBe(false);
+  });
+
+  it('starts a new connection when getToken returns a token of another user', async () => {
+    let sub = '1';
+    const getToken = vi.fn(async () => tokenFor(300, sub));
+    start({ getToken });
+    await tick(10);
+    sub = '2';
+    await tick(241_000);
+    expect(server.connections).toHaveLength(2);
+    expect(server.connections[0]!.frames.some((f) => f.type === 'auth.refresh')).toBe(false);
+  });
+
+  it('retries a failed refresh with backoff while the token is valid and reports the error', async () => {
+    let fail = true;
+    const getToken = vi.fn(async ({ reason }: { reason: string }) => {
+      if (reason === 'refresh' && fail) throw new Error('network down');
+      return tokenFor(300);
+    });
+    const errors: string[] = [];
+    start({ getToken, on: { error: (e) => errors.push(e.message) } });
+    await tick(10);
+    await tick(241_000);
+    expect(errors.join()).toContain('network down');
+    fail = false;
+    await tick(5_000);
+    expect(server.last.frames.some((f) => f.type === 'auth.refresh')).toBe(true);
+    expect(server.connections).toHaveLength(1);
+  });
+
+  it('stops as unauthenticated when getToken throws AuthError on refresh, rejecting pending requests', async () => {
+    const getToken = vi.fn(async ({ reason }: { reason: string }) => {
+      if (reason === 'refresh') throw new AuthError('signed out');
+      return tokenFor(300);
+    });
+    server.script({ onRequest: () => null });
+    const authErrors: string[] = [];
+    const { client } = start({ getToken, on: { 'auth-error': (e) => authErrors.push(e.message) } });
+    await tick(10);
+    await tick(200_000);
+    const pending = client.request('chat.history', { room: 'general' }, { timeout: 100_000 });
+    const outcome = pending.catch((e: unknown) => e);
+    await tick(41_000);
+    expect(client.state).toBe('unauthenticated');
+    expect(authErrors).toEqual(['signed out']);
+    expect(await outcome).toMatchObject({ name: 'AuthError' });
+    const opened = server.connections.length;
+    await tick(120_000);
+    expect(server.connections).toHaveLength(opened);
+  });
+
+  it('checks the expiry at once when the device wakes up after the timers drifted', async () => {
+    const target = new EventTarget();
+    const globals = globalThis as { addEventListener?: unknown; removeEventListener?: unknown };
+    globals.addEventListener = target.addEventListener.bind(target);
+    globals.removeEventListener = target.removeEventListener.bind(target);
+    try {
+      const getToken = vi.fn(async () => tokenFor(300));
+      start({ getToken, ping: { interval: 0 } });
+      await tick(10);
+      // The clock jumps (a laptop slept) but no timer ran in between.
+      vi.setSystemTime(Date.now() + 250_000);
+      target.dispatchEvent(new Event('online'));
+      await tick(0);
+      expect(server.last.frames.some((f) => f.type === 'auth.refresh')).toBe(true);
+    } finally {
+      delete globals.addEventListener;
+      delete globals.removeEventListener;
+    }
+  });
+});
