@@ -3,7 +3,6 @@
  * wiring between the socket, the token manager, the request tracker and the listeners.
  * @packageDocumentation
  */
-import { EventEmitter } from 'eventemitter3';
 import * as partysocketWs from 'partysocket/ws';
 import { checkAction, type ActionName, type Contract, type EventDataOf, type EventName, type PayloadOf, type ResultOf } from './contract';
 import {
@@ -14,6 +13,7 @@ import {
   ProtocolError,
   RequestError,
 } from './errors';
+import { createEmitter } from './emitter';
 import { defaults, type ClientEvents, type ClientOptions, type ConnectionState, type PermissionDenial } from './options';
 import { EMPTY_PERMISSIONS, createPermissionSet, type PermissionSet } from './permissions';
 import { CloseCode, SUBPROTOCOL, parseServerFrame, type AuthOkFrame, type ClientFrame, type UserInfo, type WireError } from './protocol';
@@ -111,8 +111,8 @@ export function createClient<C extends Contract>(options: ClientOptions<C>): Cli
   const retry = { ...defaults.retry, ...options.retry };
   const ping = { ...defaults.ping, ...options.ping };
   const requestTimeout = options.requestTimeout ?? defaults.requestTimeout;
-  const clientEvents = new EventEmitter();
-  const serverEvents = new EventEmitter();
+  const clientEvents = createEmitter();
+  const serverEvents = createEmitter();
   const requests = createRequestTracker(options.maxQueued ?? defaults.maxQueued);
   const tokens = createTokenManager({
     getToken: options.getToken,
@@ -509,19 +509,13 @@ export function createClient<C extends Contract>(options: ClientOptions<C>): Cli
       return promise as Promise<ResultOf<C, typeof action>>;
     },
     onEvent(name, listener) {
-      const wrapped = guarded(listener as (data: unknown) => void);
-      serverEvents.on(name, wrapped);
-      return () => void serverEvents.off(name, wrapped);
+      return serverEvents.on(name, guarded(listener as (data: unknown) => void));
     },
     on(event, listener) {
-      const wrapped = guarded(listener as (...args: unknown[]) => void);
-      clientEvents.on(event, wrapped);
-      return () => void clientEvents.off(event, wrapped);
+      return clientEvents.on(event, guarded(listener as (...args: unknown[]) => void));
     },
     subscribe(listener) {
-      const wrapped = guarded(listener);
-      clientEvents.on('change', wrapped);
-      return () => void clientEvents.off('change', wrapped);
+      return clientEvents.on('change', guarded(listener));
     },
     connect() {
       if (ACTIVE.has(state)) return;

@@ -53,13 +53,14 @@ export const ErrorCode = {
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
 /** The error code an `error` frame carries before each server-initiated 4xxx close. */
+// Literal values (not ErrorCode.X reads) keep this table out of client bundles that never use it.
 export const closeErrorCode = {
-  4400: ErrorCode.BadRequest,
-  4401: ErrorCode.Unauthenticated,
-  4403: ErrorCode.Forbidden,
-  4406: ErrorCode.UnsupportedProtocol,
-  4408: ErrorCode.AuthTimeout,
-  4429: ErrorCode.RateLimited,
+  4400: 'bad_request',
+  4401: 'unauthenticated',
+  4403: 'forbidden',
+  4406: 'unsupported_protocol',
+  4408: 'auth_timeout',
+  4429: 'rate_limited',
 } as const satisfies Record<number, ErrorCode>;
 
 /** The authenticated user, as the server reports it in `auth.ok`. */
@@ -211,53 +212,54 @@ function parseObject(text: string): Fields | string {
   return value as Fields;
 }
 
-function expect(frame: Fields, field: string, ok: boolean, wanted: string): string | undefined {
-  return ok ? undefined : `"${String(frame.type)}" expects '${field}' to be ${wanted}, got ${describe(frame[field])}`;
-}
-
 const isString = (v: unknown): v is string => typeof v === 'string';
 const isNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
 const isObject = (v: unknown): v is Fields => typeof v === 'object' && v !== null && !Array.isArray(v);
 const isStringArray = (v: unknown): v is string[] => Array.isArray(v) && v.every(isString);
+const isUser = (v: unknown) => isObject(v) && isString(v.id) && isString(v.name);
 
-function checkWireError(frame: Fields): string | undefined {
-  const error = frame.error;
-  if (!isObject(error)) return expect(frame, 'error', false, 'an object');
-  if (!isString(error.code) || !isString(error.message)) {
-    return `"${String(frame.type)}" expects 'error' to have string 'code' and 'message'`;
+/** One field rule: a dotted path into the frame, a test, and what the test wants, for the message. */
+type Rule = [path: string, test: (value: unknown) => boolean, wanted: string];
+const STRING = 'a string';
+const NUMBER = 'a number';
+const OBJECT = 'an object';
+const GRANTS = 'an array of strings';
+const errorRules: Rule[] = [
+  ['error', isObject, OBJECT],
+  ['error.code', isString, STRING],
+  ['error.message', isString, STRING],
+];
+// A table rather than code per type: smaller in the client bundle, and every message has one shape.
+const serverRules: Record<string, Rule[]> = {
+  'auth.ok': [
+    ['user', isUser, '{id: string, name: string}'],
+    ['exp', isNumber, NUMBER],
+    ['now', isNumber, NUMBER],
+    ['perms', isObject, OBJECT],
+    ['perms.version', isNumber, NUMBER],
+    ['perms.grants', isStringArray, GRANTS],
+  ],
+  perms: [
+    ['version', isNumber, NUMBER],
+    ['grants', isStringArray, GRANTS],
+  ],
+  res: [
+    ['id', isString, STRING],
+    ['ok', (v) => typeof v === 'boolean', 'a boolean'],
+  ],
+  event: [['name', isString, STRING]],
+  error: errorRules,
+  pong: [],
+};
+
+function checkRules(frame: Fields, rules: Rule[]): string | undefined {
+  for (const [path, test, wanted] of rules) {
+    let value: unknown = frame;
+    for (const key of path.split('.')) value = isObject(value) ? value[key] : undefined;
+    if (!test(value)) return `"${String(frame.type)}" expects '${path}' to be ${wanted}, got ${describe(value)}`;
   }
   return undefined;
 }
-
-function checkSnapshot(frame: Fields, where: Fields, field: string): string | undefined {
-  return (
-    expect(frame, field + 'version', isNumber(where.version), 'a number') ??
-    expect(frame, field + 'grants', isStringArray(where.grants), 'an array of strings')
-  );
-}
-
-const serverChecks: Record<string, (f: Fields) => string | undefined> = {
-  'auth.ok': (f) => {
-    const user = f.user;
-    if (!isObject(user) || !isString(user.id) || !isString(user.name)) {
-      return `"auth.ok" expects 'user' to be {id: string, name: string}, got ${describe(user)}`;
-    }
-    if (!isObject(f.perms)) return expect(f, 'perms', false, 'an object');
-    return (
-      expect(f, 'exp', isNumber(f.exp), 'a number') ??
-      expect(f, 'now', isNumber(f.now), 'a number') ??
-      checkSnapshot(f, f.perms, 'perms.')
-    );
-  },
-  perms: (f) => checkSnapshot(f, f, ''),
-  res: (f) =>
-    expect(f, 'id', isString(f.id), 'a string') ??
-    expect(f, 'ok', typeof f.ok === 'boolean', 'a boolean') ??
-    (f.ok ? undefined : checkWireError(f)),
-  event: (f) => expect(f, 'name', isString(f.name), 'a string'),
-  error: checkWireError,
-  pong: () => undefined,
-};
 
 /**
  * Parses and validates one frame received by a client.
@@ -268,9 +270,9 @@ const serverChecks: Record<string, (f: Fields) => string | undefined> = {
 export function parseServerFrame(text: string): ParsedServerFrame {
   const frame = parseObject(text);
   if (typeof frame === 'string') return { ok: false, message: frame };
-  const check = serverChecks[frame.type as string];
-  if (!check) return { ok: false, message: `unknown frame type "${String(frame.type)}"` };
-  const message = check(frame);
+  const rules = serverRules[frame.type as string];
+  if (!rules) return { ok: false, message: `unknown frame type "${String(frame.type)}"` };
+  const message = checkRules(frame, rules) ?? (frame.ok === false ? checkRules(frame, errorRules) : undefined);
   return message ? { ok: false, message } : { ok: true, frame: frame as unknown as ServerFrame };
 }
 
@@ -303,7 +305,7 @@ export function parseClientFrame(text: string): ParsedClientFrame {
           action: 'close',
           code: 4401,
           errorCode: ErrorCode.Unauthenticated,
-          message: expect(frame, 'token', false, 'a non-empty string') as string,
+          message: `"${frame.type}" expects 'token' to be a non-empty string, got ${describe(frame.token)}`,
         };
       }
       return { ok: true, frame: { type: frame.type, token: frame.token } };
@@ -314,7 +316,8 @@ export function parseClientFrame(text: string): ParsedClientFrame {
         return bad(`"req" expects 'id' to be a string of 1-${MAX_REQUEST_ID_LENGTH} characters, got ${describeId(frame.id)}`);
       }
       if (!isString(frame.action) || frame.action.length === 0) {
-        return { ok: false, action: 'reply', id: frame.id, errorCode: ErrorCode.BadRequest, message: expect(frame, 'action', false, 'a non-empty string') as string };
+        const message = `"req" expects 'action' to be a non-empty string, got ${describe(frame.action)}`;
+        return { ok: false, action: 'reply', id: frame.id, errorCode: ErrorCode.BadRequest, message };
       }
       // JSON cannot carry `undefined`: a request without a payload arrives as null.
       return { ok: true, frame: { type: 'req', id: frame.id, action: frame.action, payload: frame.payload ?? null } };

@@ -164,15 +164,15 @@ describe('parseServerFrame', () => {
     ['res with ok as a string', { type: 'res', id: '1', ok: 'true', data: null }, `"res" expects 'ok' to be a boolean, got string`],
     ['res failed without error', { type: 'res', id: '1', ok: false }, `"res" expects 'error' to be an object, got undefined`],
     ['res failed with a string error', { type: 'res', id: '1', ok: false, error: 'nope' }, `"res" expects 'error' to be an object, got string`],
-    ['res failed with a numeric error code', { type: 'res', id: '1', ok: false, error: { code: 1, message: 'x' } }, `"res" expects 'error' to have string 'code' and 'message'`],
-    ['res failed without an error message', { type: 'res', id: '1', ok: false, error: { code: 'internal' } }, `"res" expects 'error' to have string 'code' and 'message'`],
+    ['res failed with a numeric error code', { type: 'res', id: '1', ok: false, error: { code: 1, message: 'x' } }, `"res" expects 'error.code' to be a string, got number`],
+    ['res failed without an error message', { type: 'res', id: '1', ok: false, error: { code: 'internal' } }, `"res" expects 'error.message' to be a string, got undefined`],
     // event
     ['event without name', { type: 'event', data: {} }, `"event" expects 'name' to be a string, got undefined`],
     ['event with a numeric name', { type: 'event', name: 9, data: {} }, `"event" expects 'name' to be a string, got number`],
     // error
     ['error without error', { type: 'error' }, `"error" expects 'error' to be an object, got undefined`],
     ['error with null error', { type: 'error', error: null }, `"error" expects 'error' to be an object, got null`],
-    ['error without a code', { type: 'error', error: { message: 'x' } }, `"error" expects 'error' to have string 'code' and 'message'`],
+    ['error without a code', { type: 'error', error: { message: 'x' } }, `"error" expects 'error.code' to be a string, got undefined`],
   ] as const)('refuses %s, saying what it expected and what came', (_, input, message) => {
     const text = typeof input === 'string' ? input : JSON.stringify(input);
     expect(parseServerFrame(text)).toEqual({ ok: false, message });
