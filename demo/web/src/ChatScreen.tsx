@@ -1,0 +1,48 @@
+/** The signed-in screen: rooms, the current room, the permission panel and, for a superuser, the admin panel. */
+import { useState } from 'react';
+import { SUPERUSER_GRANT } from 'permsocket';
+import { ROOMS } from '../../contract';
+import { AdminPanel } from './AdminPanel';
+import { PermissionPanel } from './PermissionPanel';
+import { usePermissions } from './permsocket';
+import { Room } from './Room';
+import type { Session } from './session';
+
+export function ChatScreen({ session }: { session: Session }) {
+  const [room, setRoom] = useState<string>(ROOMS[0]);
+  const superuser = usePermissions().grants.includes(SUPERUSER_GRANT);
+  return (
+    <div className="chat">
+      <nav className="rooms card" aria-label="Rooms">
+        <h2>Rooms</h2>
+        <div role="tablist" aria-label="Rooms" className="room-tabs">
+          {ROOMS.map((name) => (
+            <button
+              key={name}
+              type="button"
+              role="tab"
+              aria-selected={name === room}
+              aria-controls="room-panel"
+              className="room-tab"
+              onClick={() => setRoom(name)}
+            >
+              {name}
+            </button>
+          ))}
+        </div>
+      </nav>
+      <div id="room-panel" role="tabpanel" className="room-panel">
+        {/* A new key per room: its messages, draft and pending sends start fresh. */}
+        <Room key={room} room={room} />
+      </div>
+      <aside className="side">
+        <PermissionPanel />
+      </aside>
+      {superuser && (
+        <div className="admin-area">
+          <AdminPanel session={session} />
+        </div>
+      )}
+    </div>
+  );
+}

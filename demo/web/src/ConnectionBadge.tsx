@@ -1,0 +1,61 @@
+/**
+ * The connection badge: the state in words, the access token's remaining lifetime (it jumps back
+ * after each silent refresh) and how many times this session had to reconnect.
+ */
+import { useEffect, useState } from 'react';
+import type { ConnectionState } from 'permsocket';
+import { formatLifetime } from './lifetime';
+import { useClientEvent, useConnectionState, useExpiresAt } from './permsocket';
+
+const WORDS: Record<ConnectionState, string> = {
+  connecting: 'Connecting',
+  authenticating: 'Connecting',
+  ready: 'Connected',
+  reconnecting: 'Reconnecting',
+  unauthenticated: 'Signed out',
+  closed: 'Signed out',
+  forbidden: 'Forbidden',
+};
+
+const TICK_MS = 200;
+
+/** The current time, updated every tick while `active`. */
+function useNow(active: boolean): number {
+  const [now, setNow] = useState(Date.now);
+  useEffect(() => {
+    if (!active) return;
+    const timer = setInterval(() => setNow(Date.now()), TICK_MS);
+    return () => clearInterval(timer);
+  }, [active]);
+  return now;
+}
+
+/** Counts `ready` events per user: the first one is the sign-in, every later one a reconnect. */
+function useReconnects(): number {
+  const [count, setCount] = useState({ user: '', readies: 0 });
+  useClientEvent('ready', ({ user }) =>
+    setCount((last) => (last.user === user.name ? { user: user.name, readies: last.readies + 1 } : { user: user.name, readies: 1 })),
+  );
+  return Math.max(0, count.readies - 1);
+}
+
+export function ConnectionBadge() {
+  const state = useConnectionState();
+  const expiresAt = useExpiresAt();
+  const reconnects = useReconnects();
+  const now = useNow(expiresAt !== null);
+  return (
+    <div className={`badge badge-${state}`} role="status" aria-label="Connection">
+      <span className="badge-dot" aria-hidden="true" />
+      <span data-testid="connection-state">{WORDS[state]}</span>
+      {expiresAt !== null && (
+        <span className="badge-detail" title="Time left on the access token; it is refreshed on the open socket before it runs out">
+          token <span data-testid="token-lifetime">{formatLifetime(expiresAt - now)}</span>
+        </span>
+      )}
+      <span className="badge-detail" title="Connections re-established since signing in">
+        reconnects <span data-testid="reconnects">{reconnects}</span>
+      </span>
+    </div>
+  );
+}

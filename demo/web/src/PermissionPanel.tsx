@@ -1,0 +1,24 @@
+/** The user's current grants and their version, updated live from every snapshot. */
+import { usePermissions } from './permsocket';
+
+export function PermissionPanel() {
+  const permissions = usePermissions();
+  return (
+    <section className="card permissions" aria-labelledby="permissions-title">
+      <h2 id="permissions-title">
+        Your permissions <span className="version" data-testid="permissions-version">v{permissions.version}</span>
+      </h2>
+      {permissions.grants.length === 0 ? (
+        <p className="notice">No grants.</p>
+      ) : (
+        <ul aria-label="Grants">
+          {permissions.grants.map((grant) => (
+            <li key={grant}>
+              <code>{grant}</code>
+            </li>
+          ))}
+        </ul>
+      )}
+    </section>
+  );
+}

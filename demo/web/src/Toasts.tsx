@@ -1,0 +1,26 @@
+/** Shows the toasts in a live region, newest last. */
+import { useSyncExternalStore } from 'react';
+import { useToasts } from './toast-store';
+
+const LABELS = { denied: 'Refused', error: 'Error', info: 'Done' } as const;
+
+export function Toasts() {
+  const store = useToasts();
+  const toasts = useSyncExternalStore(store.subscribe, store.list);
+  return (
+    <section className="toasts" aria-label="Notifications" aria-live="polite">
+      {toasts.map((toast) => (
+        <div key={toast.id} className={`toast toast-${toast.kind}`} role={toast.kind === 'info' ? 'status' : 'alert'}>
+          <strong className="toast-kind">{LABELS[toast.kind]}</strong>
+          <span className="toast-text">
+            {toast.text}
+            {toast.count > 1 ? ` (×${toast.count})` : ''}
+          </span>
+          <button type="button" className="toast-close" aria-label="Dismiss notification" onClick={() => store.dismiss(toast.id)}>
+            ×
+          </button>
+        </div>
+      ))}
+    </section>
+  );
+}

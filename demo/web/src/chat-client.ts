@@ -1,0 +1,23 @@
+/** The app's one permsocket client, on the reference chat contract. */
+import { createClient, type Client } from 'permsocket';
+import { chatContract, type ChatContract } from '../../contract';
+import type { Session } from './session';
+
+declare global {
+  interface Window {
+    /** The app's client, for poking at it from the browser console. */
+    permsocket: Client<ChatContract>;
+  }
+}
+
+/** Creates the client (it connects at once: a reload signs in again through the cookie). */
+export function createChatClient(session: Session): Client<ChatContract> {
+  const client = createClient({
+    // Same host as the page; the browser sends the page's Origin, which the server checks.
+    url: () => `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`,
+    contract: chatContract,
+    getToken: ({ reason }) => session.getToken(reason),
+  });
+  window.permsocket = client;
+  return client;
+}

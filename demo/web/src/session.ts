@@ -1,0 +1,95 @@
+/**
+ * The browser session: the access token lives in memory only; the refresh token is an httpOnly
+ * cookie the page never sees, so a reload signs in again through POST /auth/refresh.
+ */
+import { AuthError, type TokenReason } from 'permsocket';
+
+/** The session's API, shared by the client's getToken and the admin panel. */
+export interface Session {
+  /** Signs in with a password; the token is handed to the next connect. */
+  login(username: string, password: string): Promise<void>;
+  /** Revokes the refresh cookie and forgets the token. */
+  logout(): Promise<void>;
+  /** The client's getToken: the fresh login token once, otherwise a refresh through the cookie. */
+  getToken(reason: TokenReason): Promise<string>;
+  /** The newest access token (for the admin API's Bearer header), refreshed when there is none. */
+  currentToken(): Promise<string>;
+  /** Gets a new access token through the cookie; throws AuthError when signed out. */
+  refresh(): Promise<string>;
+}
+
+interface TokenResponse {
+  accessToken: string;
+  expiresIn: number;
+}
+
+/** Marks the AuthError that only means "nobody is signed in", which needs no toast. */
+export const NO_SESSION = Symbol('no session');
+
+/** Whether an error is the quiet "nobody is signed in" from {@link Session.refresh}. */
+export function isNoSession(error: unknown): boolean {
+  return error instanceof Error && error.cause === NO_SESSION;
+}
+
+async function readToken(response: Response): Promise<string> {
+  const body = (await response.json()) as Partial<TokenResponse>;
+  if (typeof body.accessToken !== 'string') throw new Error(`${response.url} answered without an accessToken`);
+  return body.accessToken;
+}
+
+/** Creates the in-memory session. */
+export function createSession(): Session {
+  let token: string | null = null;
+  // A token from the login form that no connection has used yet.
+  let loginToken: string | null = null;
+  // The cookie rotates on every refresh: two refreshes at once would present the same cookie
+  // twice, so every caller shares the one in flight.
+  let refreshing: Promise<string> | null = null;
+
+  function refresh(): Promise<string> {
+    refreshing ??= fetch('/auth/refresh', { method: 'POST', credentials: 'same-origin' })
+      .then(async (response) => {
+        if (response.status === 401) {
+          token = null;
+          throw new AuthError('signed out', { cause: NO_SESSION });
+        }
+        if (!response.ok) throw new Error(`POST /auth/refresh answered ${response.status}`);
+        token = await readToken(response);
+        return token;
+      })
+      .finally(() => {
+        refreshing = null;
+      });
+    return refreshing;
+  }
+
+  return {
+    async login(username, password) {
+      const response = await fetch('/auth/login', {
+        method: 'POST',
+        credentials: 'same-origin',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ username, password }),
+      });
+      if (response.status === 401) throw new AuthError('Wrong username or password, or the account is deactivated.');
+      if (!response.ok) throw new Error(`Signing in failed (HTTP ${response.status}).`);
+      token = loginToken = await readToken(response);
+    },
+    async logout() {
+      token = loginToken = null;
+      await fetch('/auth/logout', { method: 'POST', credentials: 'same-origin' });
+    },
+    async getToken(reason) {
+      if (reason === 'connect' && loginToken) {
+        const fresh = loginToken;
+        loginToken = null;
+        return fresh;
+      }
+      return refresh();
+    },
+    async currentToken() {
+      return token ?? refresh();
+    },
+    refresh,
+  };
+}
