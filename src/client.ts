@@ -197,15 +197,18 @@ export function createClient<C extends Contract>(options: ClientOptions<C>): Cli
     const current = ++generation;
     clearTimeout(reconnectTimer);
     reconnectTimer = undefined;
-    Promise.all([tokens.fetch(reason), typeof options.url === 'function' ? options.url() : options.url]).then(
-      ([token, next]) => {
+    const target = options.url;
+    Promise.all([tokens.fetch(reason), Promise.resolve().then(() => (typeof target === 'function' ? target() : target))])
+      .then(([token, next]) => {
         if (current !== generation) return;
+        // partysocket swallows a constructor error on a first attempt: check the URL here instead.
+        new URL(next, (globalThis as { location?: { href: string } }).location?.href);
         pendingAuth = token;
         url = next;
         lastServerError = null;
         socket.reconnect();
-      },
-      (error: unknown) => {
+      })
+      .catch((error: unknown) => {
         if (current !== generation) return;
         if (isAuthError(error)) {
           stop('unauthenticated', asAuthError(error));
@@ -213,8 +216,7 @@ export function createClient<C extends Contract>(options: ClientOptions<C>): Cli
         }
         emit('error', asPermsocketError(error, 'could not get a token or URL to connect with'));
         scheduleReconnect();
-      },
-    );
+      });
   }
 
   function scheduleReconnect() {

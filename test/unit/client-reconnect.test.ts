@@ -245,3 +245,22 @@ describe('liveness', () => {
     expect(server.connections.length).toBeGreaterThanOrEqual(2);
   });
 });
+
+describe('a URL that cannot be used', () => {
+  it.each([
+    ['throws', () => Promise.reject(new Error('config service down'))],
+    ['returns no valid URL', () => 'ws://exa mple:99999/ws'],
+  ])('reports an error and retries with backoff when the url function %s', async (_name, broken) => {
+    let calls = 0;
+    const errors: string[] = [];
+    const { client } = start({
+      url: () => (++calls === 1 ? broken() : 'ws://permsocket.test/ws'),
+      retry: { minDelay: 100, maxDelay: 100 },
+      on: { error: (e) => errors.push(e.message) },
+    });
+    await tick(500);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toContain('could not get a token or URL');
+    expect(client.state).toBe('ready');
+  });
+});
