@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import {
   CloseCode,
@@ -286,5 +288,38 @@ describe('parseClientFrame', () => {
     ])('for a req with a good id and %s, answering that id', (_, text, message) => {
       expect(parseClientFrame(text)).toEqual({ ok: false, action: 'reply', id: 'r7', errorCode: 'bad_request', message });
     });
+  });
+});
+
+describe('docs/PROTOCOL.md stays in step with the code', () => {
+  const doc = readFileSync(fileURLToPath(new URL('../../docs/PROTOCOL.md', import.meta.url)), 'utf8');
+
+  it('lists every CloseCode with its name in the close-code table, and no other', () => {
+    const rows = [...doc.matchAll(/^\| (\d{4}) \| `(\w+)` \|/gm)].map((m) => [m[2], Number(m[1])]);
+    expect(Object.fromEntries(rows)).toEqual(CloseCode);
+    expect(rows).toHaveLength(Object.keys(CloseCode).length);
+  });
+
+  it('lists every ErrorCode with its name in the error-code table, and no other', () => {
+    const rows = [...doc.matchAll(/^\| `(\w+)` \| `([a-z_]+)` \|/gm)].map((m) => [m[1], m[2]]);
+    expect(Object.fromEntries(rows)).toEqual(ErrorCode);
+    expect(rows).toHaveLength(Object.keys(ErrorCode).length);
+  });
+
+  it('shows only example frames that the parsers accept', () => {
+    const frames = [...doc.matchAll(/```json\n([\s\S]*?)```/g)].flatMap((m) => m[1]!.trim().split('\n'));
+    const client = frames.filter((f) => /^\{"type":"(auth|auth\.refresh|req|ping)"/.test(f));
+    const server = frames.filter((f) => !client.includes(f));
+    expect(client).toHaveLength(4);
+    expect(server).toHaveLength(7);
+    for (const frame of client) expect(parseClientFrame(frame), frame).toMatchObject({ ok: true });
+    for (const frame of server) expect(parseServerFrame(frame), frame).toMatchObject({ ok: true });
+  });
+
+  it('quotes the limits the code enforces', () => {
+    expect(doc).toContain(`(\`MAX_FRAME_BYTES\` = 65 536 bytes)`);
+    expect(MAX_FRAME_BYTES).toBe(65_536);
+    expect(doc).toContain('8 KiB (`MAX_TOKEN_BYTES`)');
+    expect(doc).toContain('1–64 characters (`MAX_REQUEST_ID_LENGTH`)');
   });
 });
