@@ -10,7 +10,8 @@ export type LogFields = Record<string, string | number | boolean | undefined>;
 /** Writes one log line. */
 export type Logger = (event: string, fields?: LogFields) => void;
 
-const JWT_LIKE = /[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*/g;
+// A whole JWT, or any piece of one: its segments are base64url JSON, which starts with "eyJ".
+const JWT_LIKE = /[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*|eyJ[A-Za-z0-9_-]{4,}(\.[A-Za-z0-9_-]*)*/g;
 const MAX_VALUE_LENGTH = 160;
 
 /** Makes one value safe to log: no JWT-shaped text, no line breaks, bounded length. */
