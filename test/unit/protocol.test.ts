@@ -154,6 +154,10 @@ describe('parseServerFrame', () => {
     ['auth.ok without now', { type: 'auth.ok', user, exp: 1, perms }, `"auth.ok" expects 'now' to be a number, got undefined`],
     ['auth.ok with perms as an array', { type: 'auth.ok', user, exp: 1, now: 2, perms: [] }, `"auth.ok" expects 'perms' to be an object, got array`],
     ['auth.ok without perms.version', { type: 'auth.ok', user, exp: 1, now: 2, perms: { grants: [] } }, `"auth.ok" expects 'perms.version' to be a number, got undefined`],
+    ['auth.ok with a string perms.version', { type: 'auth.ok', user, exp: 1, now: 2, perms: { version: '1', grants: [] } }, `"auth.ok" expects 'perms.version' to be a number, got string`],
+    ['auth.ok with numeric perms.grants', { type: 'auth.ok', user, exp: 1, now: 2, perms: { version: 1, grants: 7 } }, `"auth.ok" expects 'perms.grants' to be an array of strings, got number`],
+    ['auth.ok with a number among perms.grants', { type: 'auth.ok', user, exp: 1, now: 2, perms: { version: 1, grants: ['chat.view_message', 1] } }, `"auth.ok" expects 'perms.grants' to be an array of strings, got array`],
+    ['auth.ok with a user given as a string', { type: 'auth.ok', user: 'alice', exp: 1, now: 2, perms }, `"auth.ok" expects 'user' to be {id: string, name: string}, got string`],
     // perms
     ['perms with numeric grants', { type: 'perms', version: 2, grants: 5 }, `"perms" expects 'grants' to be an array of strings, got number`],
     ['perms with grants as a string', { type: 'perms', version: 2, grants: 'chat.view_message' }, `"perms" expects 'grants' to be an array of strings, got string`],
@@ -314,6 +318,19 @@ describe('docs/PROTOCOL.md stays in step with the code', () => {
     expect(server).toHaveLength(7);
     for (const frame of client) expect(parseClientFrame(frame), frame).toMatchObject({ ok: true });
     for (const frame of server) expect(parseServerFrame(frame), frame).toMatchObject({ ok: true });
+  });
+
+  it('quotes only validation messages the parser really gives', () => {
+    const examples: [string, string][] = [
+      ['[]', 'expected a JSON object, got array'],
+      ['{}', "expected 'type' to be a string, got undefined"],
+      ['{"type":"hello"}', 'unknown frame type "hello"'],
+      ['{"type":"perms","version":1,"grants":5}', `"perms" expects 'grants' to be an array of strings, got number`],
+      ['{"type":"res","id":"1","ok":false,"error":{"code":1,"message":"x"}}', `"res" expects 'error.code' to be a string, got number`],
+    ];
+    const block = /for example:\n\n```\n([\s\S]*?)```/.exec(doc)?.[1]?.trim().split('\n');
+    expect(block).toEqual(examples.map(([, message]) => message));
+    for (const [text, message] of examples) expect(parseServerFrame(text)).toEqual({ ok: false, message });
   });
 
   it('quotes the limits the code enforces', () => {
