@@ -101,29 +101,35 @@ export function AdminPanel({ session }: { session: Session }) {
       </div>
 
       <div className="admin-forms">
-        <label htmlFor="admin-user">User</label>
-        <select id="admin-user" value={selected} onChange={(e) => setSelected(e.target.value)}>
-          {users.map((user) => (
-            <option key={user.name} value={user.name}>
-              {user.name}
-            </option>
-          ))}
-        </select>
+        <div className="admin-row">
+          <label htmlFor="admin-user">User</label>
+          <div className="admin-controls">
+            <select id="admin-user" value={selected} onChange={(e) => setSelected(e.target.value)}>
+              {users.map((user) => (
+                <option key={user.name} value={user.name}>
+                  {user.name}
+                </option>
+              ))}
+            </select>
+          </div>
+        </div>
 
         <form className="admin-row" onSubmit={submitGrant(true)} aria-label="Direct grant">
           <label htmlFor="admin-grant">Permission</label>
-          <input id="admin-grant" list="admin-grant-suggestions" value={grant} onChange={(e) => setGrant(e.target.value)} />
-          <datalist id="admin-grant-suggestions">
-            {SUGGESTED.map((value) => (
-              <option key={value} value={value} />
-            ))}
-          </datalist>
-          <button type="submit" disabled={busy}>
-            Grant
-          </button>
-          <button type="button" className="danger" disabled={busy} onClick={submitGrant(false)}>
-            Revoke
-          </button>
+          <div className="admin-controls">
+            <input id="admin-grant" list="admin-grant-suggestions" value={grant} onChange={(e) => setGrant(e.target.value)} />
+            <datalist id="admin-grant-suggestions">
+              {SUGGESTED.map((value) => (
+                <option key={value} value={value} />
+              ))}
+            </datalist>
+            <button type="submit" disabled={busy}>
+              Grant
+            </button>
+            <button type="button" className="danger" disabled={busy} onClick={submitGrant(false)}>
+              Revoke
+            </button>
+          </div>
         </form>
 
         <form
@@ -135,24 +141,26 @@ export function AdminPanel({ session }: { session: Session }) {
           }}
         >
           <label htmlFor="admin-group">Group</label>
-          <select id="admin-group" value={group} onChange={(e) => setGroup(e.target.value)}>
-            {GROUPS.map((name) => (
-              <option key={name} value={name}>
-                {name}
-              </option>
-            ))}
-          </select>
-          <button type="submit" disabled={busy}>
-            Add to group
-          </button>
-          <button
-            type="button"
-            className="danger"
-            disabled={busy}
-            onClick={() => void change(`Removed ${selected} from ${group}`, () => api.setGroup(selected, group, false))}
-          >
-            Remove from group
-          </button>
+          <div className="admin-controls">
+            <select id="admin-group" value={group} onChange={(e) => setGroup(e.target.value)}>
+              {GROUPS.map((name) => (
+                <option key={name} value={name}>
+                  {name}
+                </option>
+              ))}
+            </select>
+            <button type="submit" disabled={busy}>
+              Add to group
+            </button>
+            <button
+              type="button"
+              className="danger"
+              disabled={busy}
+              onClick={() => void change(`Removed ${selected} from ${group}`, () => api.setGroup(selected, group, false))}
+            >
+              Remove from group
+            </button>
+          </div>
         </form>
       </div>
       <p className="hint">Revoking removes a direct grant; a grant that comes from a group stays until the group is removed.</p>

@@ -2,7 +2,7 @@
 import { useSyncExternalStore } from 'react';
 import { useToasts } from './toast-store';
 
-const LABELS = { denied: 'Refused', error: 'Error', info: 'Done' } as const;
+const LABELS = { denied: 'Permission', error: 'Error', info: 'Done' } as const;
 
 export function Toasts() {
   const store = useToasts();

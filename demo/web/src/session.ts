@@ -6,11 +6,14 @@ import { AuthError, type TokenReason } from 'permsocket';
 
 /** The session's API, shared by the client's getToken and the admin panel. */
 export interface Session {
-  /** Signs in with a password; the token is handed to the next connect. */
+  /** Signs in with a password; the next connect uses the token it returns. */
   login(username: string, password: string): Promise<void>;
   /** Revokes the refresh cookie and forgets the token. */
   logout(): Promise<void>;
-  /** The client's getToken: the fresh login token once, otherwise a refresh through the cookie. */
+  /**
+   * The client's getToken: a connect reuses the token in memory while it has a while to live (a
+   * server restart need not send every client to /auth/refresh at once); anything else refreshes.
+   */
   getToken(reason: TokenReason): Promise<string>;
   /** The newest access token (for the admin API's Bearer header), refreshed when there is none. */
   currentToken(): Promise<string>;
@@ -37,11 +40,24 @@ async function readToken(response: Response): Promise<string> {
   return body.accessToken;
 }
 
+/** A connect reuses a token with at least this much left; a shorter-lived one is refreshed first. */
+const REUSE_MIN_MS = 10_000;
+
+/** Milliseconds until a JWT's `exp`, or 0 when it cannot be read. */
+function lifetimeLeft(token: string): number {
+  try {
+    const payload = token.split('.')[1] ?? '';
+    const json = atob(payload.replace(/-/g, '+').replace(/_/g, '/'));
+    const { exp } = JSON.parse(json) as { exp?: unknown };
+    return typeof exp === 'number' ? exp * 1000 - Date.now() : 0;
+  } catch {
+    return 0;
+  }
+}
+
 /** Creates the in-memory session. */
 export function createSession(): Session {
   let token: string | null = null;
-  // A token from the login form that no connection has used yet.
-  let loginToken: string | null = null;
   // The cookie rotates on every refresh: two refreshes at once would present the same cookie
   // twice, so every caller shares the one in flight.
   let refreshing: Promise<string> | null = null;
@@ -73,18 +89,14 @@ export function createSession(): Session {
       });
       if (response.status === 401) throw new AuthError('Wrong username or password, or the account is deactivated.');
       if (!response.ok) throw new Error(`Signing in failed (HTTP ${response.status}).`);
-      token = loginToken = await readToken(response);
+      token = await readToken(response);
     },
     async logout() {
-      token = loginToken = null;
+      token = null;
       await fetch('/auth/logout', { method: 'POST', credentials: 'same-origin' });
     },
     async getToken(reason) {
-      if (reason === 'connect' && loginToken) {
-        const fresh = loginToken;
-        loginToken = null;
-        return fresh;
-      }
+      if (reason === 'connect' && token && lifetimeLeft(token) > REUSE_MIN_MS) return token;
       return refresh();
     },
     async currentToken() {
