@@ -1,0 +1,66 @@
+/**
+ * The server started in-process (as the benchmarks use it): port 0, graceful shutdown that
+ * finishes in-flight requests before closing every socket with 1001, and static files.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { RawClient, login } from '../conformance/helpers';
+import type { TestServer } from '../conformance/server';
+import { startInProcess, type InProcessServer } from './in-process';
+
+describe('the in-process server', () => {
+  const started: InProcessServer[] = [];
+  const staticDir = mkdtempSync(join(tmpdir(), 'permsocket-static-'));
+  writeFileSync(join(staticDir, 'index.html'), '<!doctype html><title>chat</title>');
+  writeFileSync(join(staticDir, 'app.js'), 'console.log("chat")');
+
+  afterAll(async () => {
+    for (const server of started) await server.dispose();
+    rmSync(staticDir, { recursive: true, force: true });
+  });
+
+  it('listens on the port it was given 0 for and reports it', async () => {
+    const server = await startInProcess();
+    started.push(server);
+    expect(server.running.port).toBeGreaterThan(0);
+    expect(server.running.url).toBe(`http://127.0.0.1:${server.running.port}`);
+    expect((await fetch(`${server.httpUrl}/healthz`)).status).toBe(200);
+  });
+
+  it('finishes a request in flight, then closes every socket with 1001 on shutdown', async () => {
+    let server: InProcessServer | undefined;
+    // Shutdown starts in the middle of bob's request: right when the server refuses it.
+    server = await startInProcess({
+      onLog: (event) => {
+        if (event === 'ws.denied') void server?.running.close();
+      },
+    });
+    started.push(server);
+    const asTest = server as unknown as TestServer;
+    const bob = (await RawClient.signedIn(asTest, (await login(asTest, 'bob')).accessToken)).client;
+    const idle = (await RawClient.signedIn(asTest, (await login(asTest, 'alice')).accessToken)).client;
+    bob.send({ type: 'req', id: 'in-flight', action: 'chat.send', payload: { room: 'general', text: 'hi' } });
+    expect((await bob.waitClosed()).code).toBe(1001);
+    expect(bob.received('res')).toMatchObject([{ id: 'in-flight', ok: false, error: { code: 'permission_denied' } }]);
+    expect((await idle.waitClosed()).code).toBe(1001);
+    await server.running.close();
+    await expect(fetch(`${server.httpUrl}/healthz`)).rejects.toThrow();
+  });
+
+  it('serves the built web app, falls back to index.html for app routes, and never serves outside its folder', async () => {
+    const server = await startInProcess({ overrides: { staticDir } });
+    started.push(server);
+    const index = await fetch(`${server.httpUrl}/`);
+    expect(index.status).toBe(200);
+    expect(index.headers.get('content-type')).toMatch(/text\/html/);
+    expect(await (await fetch(`${server.httpUrl}/app.js`)).text()).toBe('console.log("chat")');
+    expect(await (await fetch(`${server.httpUrl}/rooms/general`)).text()).toContain('<title>chat</title>');
+    expect((await fetch(`${server.httpUrl}/..%2f..%2f..%2fetc%2fpasswd`)).status).toBe(404);
+    expect(await (await fetch(`${server.httpUrl}/%2e%2e/%2e%2e/etc/passwd`)).text()).not.toContain('root:');
+    expect((await fetch(`${server.httpUrl}/missing.js`)).status).toBe(404);
+    const json = await fetch(`${server.httpUrl}/no/such/api.json`);
+    expect(json.headers.get('content-type')).toMatch(/application\/json/);
+  });
+});
