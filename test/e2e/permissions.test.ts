@@ -22,6 +22,12 @@ describe.skipIf(skip !== undefined)('the demo app: permissions in the browser', 
     return window;
   }
 
+  // Windows a test is done with; whatever a failing test leaves open, afterAll closes.
+  async function close(...done: Window[]): Promise<void> {
+    for (const window of done) windows.splice(windows.indexOf(window), 1);
+    await Promise.all(done.map((window) => window.close()));
+  }
+
   beforeAll(async () => {
     server = await startDemo();
     alice = await open();
@@ -35,6 +41,7 @@ describe.skipIf(skip !== undefined)('the demo app: permissions in the browser', 
 
   it('shows alice her own message, bob sees it arrive without a Send button, dave may send in general only', async () => {
     const bob = await open();
+    await screenshot(bob.page, '00-sign-in');
     await signIn(bob.page, 'bob');
     expect(await sendButton(bob.page).count()).toBe(0);
     await bob.page.getByText('You can read #general but not post here.').waitFor();
@@ -57,9 +64,7 @@ describe.skipIf(skip !== undefined)('the demo app: permissions in the browser', 
     await dave.page.getByText('You can read #random but not post here.').waitFor();
     expect(await sendButton(dave.page).count()).toBe(0);
     await screenshot(dave.page, '01-dave-random-read-only');
-    await Promise.all([bob.close(), dave.close()]);
-    windows.splice(windows.indexOf(bob), 1);
-    windows.splice(windows.indexOf(dave), 1);
+    await close(bob, dave);
   });
 
   it("hides alice's Send within a second when the admin revokes her grant, and shows it again when granted back", async () => {
@@ -83,8 +88,22 @@ describe.skipIf(skip !== undefined)('the demo app: permissions in the browser', 
     await admin.page.getByRole('button', { name: 'Grant', exact: true }).click();
     await sendButton(alice.page).waitFor({ timeout: 1000 });
     await screenshot(alice.page, '02-alice-send-granted-back');
-    await admin.close();
-    windows.splice(windows.indexOf(admin), 1);
+    await close(admin);
+  });
+
+  it('shows bob Forbidden as soon as the admin deactivates him, and lets him in again once activated', async () => {
+    const [admin, bob] = await Promise.all([open(), open()]);
+    await Promise.all([signIn(admin.page, 'admin'), signIn(bob.page, 'bob')]);
+
+    await admin.page.getByRole('button', { name: 'Deactivate bob' }).click();
+    await connectionState(bob.page, 'Forbidden');
+    await bob.page.getByText('The server refused this account (Forbidden)').waitFor();
+    await screenshot(bob.page, '02-bob-deactivated');
+
+    await admin.page.getByRole('button', { name: 'Activate bob' }).click();
+    await admin.page.getByRole('button', { name: 'Deactivate bob' }).waitFor();
+    await signIn(bob.page, 'bob');
+    await close(admin, bob);
   });
 
   it("enforces a grant removed behind the server's back on alice's next send, and says the server refused", async () => {

@@ -5,7 +5,7 @@
 import { useEffect, useState } from 'react';
 import type { ConnectionState } from 'permsocket';
 import { formatLifetime } from './lifetime';
-import { useClientEvent, useConnectionState, useExpiresAt } from './permsocket';
+import { useClientEvent, useConnectionState, useExpiresAt, useUser } from './permsocket';
 
 const WORDS: Record<ConnectionState, string> = {
   connecting: 'Connecting',
@@ -43,6 +43,7 @@ export function ConnectionBadge() {
   const state = useConnectionState();
   const expiresAt = useExpiresAt();
   const reconnects = useReconnects();
+  const signedIn = useUser() !== null;
   const now = useNow(expiresAt !== null);
   return (
     <div className={`badge badge-${state}`} role="status" aria-label="Connection">
@@ -53,9 +54,11 @@ export function ConnectionBadge() {
           token <span data-testid="token-lifetime">{formatLifetime(expiresAt - now)}</span>
         </span>
       )}
-      <span className="badge-detail" title="Connections re-established since signing in">
-        reconnects <span data-testid="reconnects">{reconnects}</span>
-      </span>
+      {signedIn && (
+        <span className="badge-detail" title="Connections re-established since signing in">
+          reconnects <span data-testid="reconnects">{reconnects}</span>
+        </span>
+      )}
     </div>
   );
 }

@@ -69,36 +69,38 @@ export function SignIn({ session, forbidden }: { session: Session; forbidden: bo
       </form>
       <section className="card seeded" aria-labelledby="seeded-title">
         <h2 id="seeded-title">Demo users</h2>
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">Username</th>
-              <th scope="col">Password</th>
-              <th scope="col">May</th>
-              <th scope="col">
-                <span className="visually-hidden">Fill in</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {SEEDED.map((user) => (
-              <tr key={user.name}>
-                <td>
-                  <code>{user.name}</code>
-                </td>
-                <td>
-                  <code>{user.name}-pass</code>
-                </td>
-                <td>{user.can}</td>
-                <td>
-                  <button type="button" className="link" aria-label={`Fill in ${user.name}`} onClick={() => fill(user.name)}>
-                    Use
-                  </button>
-                </td>
+        <div className="table-scroll">
+          <table>
+            <thead>
+              <tr>
+                <th scope="col">Username</th>
+                <th scope="col">Password</th>
+                <th scope="col">May</th>
+                <th scope="col">
+                  <span className="visually-hidden">Fill in</span>
+                </th>
               </tr>
-            ))}
-          </tbody>
-        </table>
+            </thead>
+            <tbody>
+              {SEEDED.map((user) => (
+                <tr key={user.name}>
+                  <td>
+                    <code>{user.name}</code>
+                  </td>
+                  <td>
+                    <code>{user.name}-pass</code>
+                  </td>
+                  <td>{user.can}</td>
+                  <td>
+                    <button type="button" className="link" aria-label={`Fill in ${user.name}`} onClick={() => fill(user.name)}>
+                      Use
+                    </button>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
       </section>
     </div>
   );
