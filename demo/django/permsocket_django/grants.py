@@ -1,0 +1,87 @@
+"""Effective grants and permission versions, always computed from a freshly loaded user.
+
+Django caches permissions on the User instance (`_perm_cache`, `_user_perm_cache`,
+`_group_perm_cache`); every function here loads the user again so a grant revoked a moment ago is
+never still honoured.
+"""
+import json
+import re
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.backends import ModelBackend
+from django.contrib.auth.models import Permission
+from django.db import transaction
+
+from .models import PermissionVersion, ScopedGrant
+
+SUPERUSER_GRANT = "*"
+# The same rule as isValidGrant in src/permissions.ts.
+GRANT_PATTERN = re.compile(r"^[A-Za-z0-9_]+\.[A-Za-z0-9_]+(@[^\s@]+)?$")
+
+
+class UnknownPermission(LookupError):
+    """A well-formed grant naming a permission that no model defines."""
+
+
+def is_valid_grant(grant):
+    """Whether `grant` is `*`, `app.codename` or `app.codename@resource` (at most 255 chars)."""
+    return isinstance(grant, str) and len(grant) <= 255 and (grant == SUPERUSER_GRANT or bool(GRANT_PATTERN.match(grant)))
+
+
+def parse_grant(grant):
+    """Splits a valid non-`*` grant into (Permission, resource or None); raises UnknownPermission."""
+    name, _, resource = grant.partition("@")
+    app_label, _, codename = name.partition(".")
+    permission = Permission.objects.filter(content_type__app_label=app_label, codename=codename).first()
+    if permission is None:
+        raise UnknownPermission(name)
+    return permission, resource or None
+
+
+def fresh_user(user_id):
+    """The user as stored now, or None; never a cached instance."""
+    try:
+        return get_user_model().objects.get(pk=user_id)
+    except (get_user_model().DoesNotExist, ValueError, TypeError):
+        return None
+
+
+def effective_grants(user):
+    """`*` for an active superuser, nothing for an inactive user, else the user's and groups'
+    `app_label.codename` permissions plus scoped grants as `perm@resource`, sorted."""
+    if not user.is_active:
+        return []
+    if user.is_superuser:
+        return [SUPERUSER_GRANT]
+    grants = set(ModelBackend().get_all_permissions(user))
+    scoped = ScopedGrant.objects.filter(user=user).values_list(
+        "permission__content_type__app_label", "permission__codename", "resource"
+    )
+    grants.update(f"{app}.{codename}@{resource}" for app, codename, resource in scoped)
+    return sorted(grants)
+
+
+def sync_version(user):
+    """Stores the user's current effective set, bumping the version when it differs from the last
+    one stored. Returns (version, grants, changed)."""
+    grants = effective_grants(user)
+    encoded = json.dumps(grants)
+    with transaction.atomic():
+        row, created = PermissionVersion.objects.select_for_update().get_or_create(
+            user=user, defaults={"grants": encoded}
+        )
+        if created or row.grants == encoded:
+            return row.version, grants, False
+        row.version += 1
+        row.grants = encoded
+        row.save(update_fields=["version", "grants"])
+        return row.version, grants, True
+
+
+def snapshot(user_id):
+    """(user, version, grants) for a freshly loaded user, or (None, 0, []) when it is gone."""
+    user = fresh_user(user_id)
+    if user is None:
+        return None, 0, []
+    version, grants, _ = sync_version(user)
+    return user, version, grants

@@ -1,0 +1,99 @@
+#!/usr/bin/env python3
+"""Starts the Django Channels reference server: migrates and seeds on first start, caps the
+WebSocket frame size at the transport and lets consumers close with 1003/1009, then serves HTTP
+and WebSockets with daphne.
+
+Configuration is by environment (HOST, PORT, JWT_SECRET, ACCESS_TOKEN_TTL, ALLOWED_ORIGINS,
+DATABASE, REDIS_URL, RATE_LIMIT, AUTH_TIMEOUT), as for the Node server; see config/env.py.
+"""
+import os
+import sys
+from pathlib import Path
+
+MAX_FRAME_BYTES = 64 * 1024
+
+
+def cap_frame_size():
+    """daphne 4.0 sets no payload limit (a 48 MiB frame is accepted and buffered), so every
+    WebSocketFactory it makes also gets autobahn's frame and message caps; bigger frames are
+    closed with 1009 before they are read into memory."""
+    from daphne.ws_protocol import WebSocketFactory
+
+    original = WebSocketFactory.setProtocolOptions
+
+    def set_protocol_options(self, *args, **kwargs):
+        kwargs.setdefault("maxFramePayloadSize", MAX_FRAME_BYTES)
+        kwargs.setdefault("maxMessagePayloadSize", MAX_FRAME_BYTES)
+        # Send the 1009 close frame instead of dropping the TCP connection (the client would see 1006).
+        kwargs.setdefault("failByDrop", False)
+        return original(self, *args, **kwargs)
+
+    WebSocketFactory.setProtocolOptions = set_protocol_options
+
+
+def allow_protocol_close_codes():
+    """autobahn's sendClose only takes 1000 and 3000-4999, so a consumer's close(1003) for a
+    binary frame or close(1009) for an oversize one raised inside daphne. Those two go out
+    through the lower-level sendCloseFrame, which autobahn itself uses for protocol errors."""
+    from daphne.ws_protocol import WebSocketProtocol
+
+    original = WebSocketProtocol.serverClose
+
+    def server_close(self, code=None):
+        if code in (1003, 1009):
+            self.sendCloseFrame(code=code, isReply=False)
+        else:
+            original(self, code)
+
+    WebSocketProtocol.serverClose = server_close
+
+
+def prepare_database():
+    """Creates the tables and the reference data the first time (both are no-ops afterwards)."""
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0, interactive=False)
+    call_command("seed")
+
+
+def serve(host, port):
+    """Runs daphne until SIGTERM/SIGINT."""
+    from daphne.endpoints import build_endpoint_description_strings
+    from daphne.server import Server
+
+    from config.asgi import application
+
+    def ready():
+        print(f"listening on http://{host}:{port}", flush=True)
+
+    Server(
+        application=application,
+        endpoints=build_endpoint_description_strings(host=host, port=port),
+        ready_callable=ready,
+        # Pings keep idle proxies from dropping the socket; the protocol has its own ping too.
+        ping_interval=20,
+        ping_timeout=30,
+        # The socket lives as long as its token allows; daphne's own 24 h cap must not cut it.
+        websocket_timeout=-1,
+        application_close_timeout=5,
+        verbosity=0,
+    ).run()
+
+
+def main():
+    """Reads the environment, prepares the database and serves."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    import django
+
+    django.setup()
+    from config import env
+
+    prepare_database()
+    cap_frame_size()
+    allow_protocol_close_codes()
+    serve(env.HOST, env.PORT)
+
+
+if __name__ == "__main__":
+    main()
