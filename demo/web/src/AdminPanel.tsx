@@ -13,6 +13,7 @@ const GROUPS = ['viewer', 'moderator'] as const;
 const PERMISSIONS = ['chat.view_message', 'chat.send_message', 'chat.delete_message'] as const;
 const SUGGESTED = PERMISSIONS.flatMap((permission) => [permission, ...ROOMS.map((room) => `${permission}@room:${room}`)]);
 
+/** The admin panel; rendered only for a superuser, calls the admin API with their token. */
 export function AdminPanel({ session }: { session: Session }) {
   const api = useMemo(() => createAdminApi(session), [session]);
   const toasts = useToasts();

@@ -7,6 +7,7 @@ import type { Session } from './session';
 import { SignIn } from './SignIn';
 import { Toasts } from './Toasts';
 
+/** The whole app below the providers. */
 export function App({ session }: { session: Session }) {
   const client = useClient();
   const user = useUser();

@@ -8,6 +8,7 @@ import { usePermissions } from './permsocket';
 import { Room } from './Room';
 import type { Session } from './session';
 
+/** Everything a signed-in user sees; remounted per user so nothing leaks between sessions. */
 export function ChatScreen({ session }: { session: Session }) {
   const [room, setRoom] = useState<string>(ROOMS[0]);
   const superuser = usePermissions().grants.includes(SUPERUSER_GRANT);

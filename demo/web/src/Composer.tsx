@@ -8,6 +8,7 @@ interface Props {
   onSend: (text: string) => void;
 }
 
+/** The text box labelled "Message" and the "Send" button; the draft lives in the parent, which checks it with <Can>. */
 export function Composer({ room, text, onChange, onSend }: Props) {
   function submit(event: FormEvent) {
     event.preventDefault();

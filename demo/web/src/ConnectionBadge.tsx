@@ -39,6 +39,7 @@ function useReconnects(): number {
   return Math.max(0, count.readies - 1);
 }
 
+/** The badge in the header: state, token lifetime, reconnect count. */
 export function ConnectionBadge() {
   const state = useConnectionState();
   const expiresAt = useExpiresAt();

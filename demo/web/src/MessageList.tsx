@@ -13,6 +13,7 @@ interface Props {
   onDelete: (id: string) => void;
 }
 
+/** The message list, with a "Delete" button on each message the user may delete. */
 export function MessageList({ room, messages, pending, onDelete }: Props) {
   const list = useRef<HTMLOListElement>(null);
   useEffect(() => {

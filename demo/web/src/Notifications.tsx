@@ -4,6 +4,7 @@ import { useClientEvent } from './permsocket';
 import { isNoSession } from './session';
 import { useToasts } from './toast-store';
 
+/** Subscribes the toasts to the client; mount it once. */
 export function Notifications() {
   const toasts = useToasts();
   useClientEvent('permission-denied', (denial) => toasts.push('denied', describeDenial(denial)));

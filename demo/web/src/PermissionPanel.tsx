@@ -1,6 +1,7 @@
 /** The user's current grants and their version, updated live from every snapshot. */
 import { usePermissions } from './permsocket';
 
+/** The permission panel: the grants of the current snapshot and its version. */
 export function PermissionPanel() {
   const permissions = usePermissions();
   return (

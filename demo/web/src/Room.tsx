@@ -5,6 +5,7 @@ import { MessageList } from './MessageList';
 import { Can } from './permsocket';
 import { useRoomMessages } from './useRoomMessages';
 
+/** One room; mount it with `key={room}` so switching rooms starts fresh. */
 export function Room({ room }: { room: string }) {
   const { canView, messages, pending, send, remove } = useRoomMessages(room);
   const [text, setText] = useState('');

@@ -11,6 +11,7 @@ const SEEDED = [
   { name: 'admin', can: 'everything, plus the admin panel' },
 ] as const;
 
+/** The sign-in screen; `forbidden` explains why a deactivated user was sent back here. */
 export function SignIn({ session, forbidden }: { session: Session; forbidden: boolean }) {
   const client = useClient();
   const [username, setUsername] = useState('');

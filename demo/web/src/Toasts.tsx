@@ -4,6 +4,7 @@ import { useToasts } from './toast-store';
 
 const LABELS = { denied: 'Permission', error: 'Error', info: 'Done' } as const;
 
+/** The toast stack in the corner, announced politely to screen readers (refusals and errors as alerts). */
 export function Toasts() {
   const store = useToasts();
   const toasts = useSyncExternalStore(store.subscribe, store.list);

@@ -2,6 +2,7 @@
 import { createPermsocketReact } from 'permsocket/react';
 import type { ChatContract } from '../../contract';
 
+/** The bindings every component imports, so `useCan` and `<Can>` check payloads against the chat contract. */
 export const {
   PermsocketProvider,
   useClient,

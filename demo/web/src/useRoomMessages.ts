@@ -23,6 +23,7 @@ function report(toasts: ToastStore, what: string, error: unknown) {
   toasts.push('error', `${what}: ${error instanceof Error ? error.message : String(error)}`);
 }
 
+/** A room's messages and pending sends, with `send` and `remove`; `canView` says whether the user may read it. */
 export function useRoomMessages(room: string) {
   const client = useClient();
   const toasts = useToasts();
