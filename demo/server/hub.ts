@@ -4,7 +4,7 @@
  * message also crosses to the other nodes over one Redis channel.
  */
 import { randomUUID } from 'node:crypto';
-import { Redis } from 'ioredis';
+import type { Redis as RedisClient } from 'ioredis';
 import type { Logger } from './log';
 
 /** What the hub carries: a user's permissions or status changed, or a chat event for a room. */
@@ -57,9 +57,11 @@ function isHubMessage(value: unknown): value is HubMessage {
 export async function createRedisHub(url: string, log: Logger): Promise<Hub> {
   const node = randomUUID();
   const fanout = createLocalFanout();
+  // Loaded only when REDIS_URL is set: a single node never pays for it.
+  const { Redis } = await import('ioredis');
   const options = { maxRetriesPerRequest: 2, lazyConnect: true } as const;
-  const publisher = new Redis(url, options);
-  const subscriber = new Redis(url, options);
+  const publisher: RedisClient = new Redis(url, options);
+  const subscriber: RedisClient = new Redis(url, options);
   for (const [role, client] of [['publisher', publisher], ['subscriber', subscriber]] as const) {
     client.on('error', (error: Error) => log('redis.error', { role, message: error.message }));
   }
