@@ -54,7 +54,10 @@ export function createToastStore(): ToastStore {
       } else {
         const toast = { id: nextId++, kind, text, count: 1 };
         const dropped = toasts.slice(0, Math.max(0, toasts.length - MAX_SHOWN + 1));
-        dropped.forEach((old) => timers.delete(old.id));
+        for (const old of dropped) {
+          clearTimeout(timers.get(old.id));
+          timers.delete(old.id);
+        }
         toasts = [...toasts.slice(dropped.length), toast];
         expireLater(toast.id);
       }
