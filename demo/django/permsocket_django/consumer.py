@@ -201,13 +201,17 @@ class PermsocketConsumer(AsyncWebsocketConsumer):
         if claims is None:
             await self.fail(4401, "unauthenticated", "invalid or expired token")
             return
-        if claims["sub"] != str(self.user_id):
-            await self.fail(4403, "forbidden", "auth.refresh with a token of another user")
-            return
-        user, version, grants = await database_sync_to_async(snapshot)(self.user_id)
+        user, version, grants = await database_sync_to_async(snapshot)(claims["sub"])
         if self.closing:
             return
-        if user is None or not user.is_active:
+        # A token naming no user is as invalid as a badly signed one; only a real other user is 4403.
+        if user is None:
+            await self.fail(4401, "unauthenticated", "unknown user")
+            return
+        if user.pk != self.user_id:
+            await self.fail(4403, "forbidden", "auth.refresh with a token of another user")
+            return
+        if not user.is_active:
             await self.fail(4403, "forbidden", "the user is inactive")
             return
         self._expire_at(claims["exp"])
