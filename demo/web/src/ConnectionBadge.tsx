@@ -47,9 +47,12 @@ export function ConnectionBadge() {
   const signedIn = useUser() !== null;
   const now = useNow(expiresAt !== null);
   return (
-    <div className={`badge badge-${state}`} role="status" aria-label="Connection">
+    <div className={`badge badge-${state}`}>
       <span className="badge-dot" aria-hidden="true" />
-      <span data-testid="connection-state">{WORDS[state]}</span>
+      {/* Only the state is live: a countdown that changes five times a second must not be announced. */}
+      <span role="status" aria-label={`Connection: ${WORDS[state]}`} data-testid="connection-state">
+        {WORDS[state]}
+      </span>
       {expiresAt !== null && (
         <span className="badge-detail" title="Time left on the access token; it is refreshed on the open socket before it runs out">
           token <span data-testid="token-lifetime">{formatLifetime(expiresAt - now)}</span>

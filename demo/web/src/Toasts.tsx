@@ -1,4 +1,4 @@
-/** Shows the toasts in a live region, newest last. */
+/** Shows the toasts, newest last; refusals and errors are alerts, confirmations are statuses. */
 import { useSyncExternalStore } from 'react';
 import { useToasts } from './toast-store';
 
@@ -9,7 +9,8 @@ export function Toasts() {
   const store = useToasts();
   const toasts = useSyncExternalStore(store.subscribe, store.list);
   return (
-    <section className="toasts" aria-label="Notifications" aria-live="polite">
+    // Each toast is its own live element (status or alert), so the container is a plain region.
+    <section className="toasts" aria-label="Notifications">
       {toasts.map((toast) => (
         <div key={toast.id} className={`toast toast-${toast.kind}`} role={toast.kind === 'info' ? 'status' : 'alert'}>
           <strong className="toast-kind">{LABELS[toast.kind]}</strong>
