@@ -1,0 +1,107 @@
+/**
+ * Pushes from another process: a `manage.py` command run beside the Django server reaches the
+ * open sockets through the Redis channel layer (REDIS_URL), as a `perms` push and as a 4403 close.
+ */
+import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { INSTALL_HINT, PYTHON, djangoUnavailable, startDjangoServer } from '../conformance/django-server';
+import { RawClient, expectServerClose, freePort, login } from '../conformance/helpers';
+import type { TestServer } from '../conformance/server';
+
+const run = promisify(execFile);
+const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
+
+function unavailable(): string | null {
+  const django = djangoUnavailable();
+  if (django) return django;
+  const redis = spawnSync('redis-server', ['--version'], { stdio: 'ignore' });
+  return redis.error || redis.status !== 0 ? `redis-server is not installed; install it with:\n  ${INSTALL_HINT}` : null;
+}
+
+const missing = unavailable();
+if (missing && process.env.CI === 'true') throw new Error(missing);
+if (missing) console.warn(`\nSkipping the Django push tests: ${missing}\n`);
+
+/** A private Redis on a free port, without persistence, stopped by its PID. */
+async function startRedis(): Promise<{ url: string; stop: () => Promise<void> }> {
+  const port = await freePort();
+  const child: ChildProcess = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  let output = '';
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`redis-server did not start:\n${output}`)), 10_000);
+    child.stdout?.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      if (output.includes('Ready to accept connections')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`redis-server exited with ${code}:\n${output}`));
+    });
+  });
+  return {
+    url: `redis://127.0.0.1:${port}/0`,
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+describe.skipIf(missing !== null)('the Django server with REDIS_URL', () => {
+  let redis: Awaited<ReturnType<typeof startRedis>>;
+  let server: TestServer;
+
+  beforeAll(async () => {
+    redis = await startRedis();
+    server = await startDjangoServer({ env: { REDIS_URL: redis.url } });
+  });
+  afterAll(async () => {
+    await server?.stop();
+    await redis?.stop();
+  });
+
+  /** Runs `manage.py <args>` in its own process, with the server's database, secret and Redis. */
+  const manage = (...args: string[]) =>
+    run(PYTHON, ['demo/django/manage.py', ...args], {
+      cwd: repoRoot,
+      env: { ...process.env, DATABASE: server.database, JWT_SECRET: server.jwtSecret, REDIS_URL: redis.url },
+      timeout: 30_000,
+    });
+
+  it("pushes perms to alice's open socket when `manage.py revoke` runs in another process", async () => {
+    const alice = await login(server, 'alice');
+    const { client, authOk } = await RawClient.signedIn(server, alice.accessToken);
+    await manage('revoke', 'alice', 'chat.send_message');
+    const push = await client.next('perms', 10_000);
+    expect(push.version).toBeGreaterThan(authOk.perms.version);
+    expect(push.grants).toEqual(['chat.view_message']);
+    expect(await client.request('chat.send', { room: 'general', text: 'still?' })).toMatchObject({
+      ok: false,
+      error: { code: 'permission_denied', permission: 'chat.send_message', resource: 'room:general' },
+    });
+    client.close();
+  });
+
+  it('closes every open socket of the user with 4403 when `manage.py deactivate` runs in another process', async () => {
+    const bob = await login(server, 'bob');
+    const first = await RawClient.signedIn(server, bob.accessToken);
+    const second = await RawClient.signedIn(server, bob.accessToken);
+    await manage('deactivate', 'bob');
+    await expectServerClose(first.client, 4403);
+    await expectServerClose(second.client, 4403);
+    const again = await RawClient.open(server);
+    again.send({ type: 'auth', token: bob.accessToken });
+    await expectServerClose(again, 4403);
+  });
+});
