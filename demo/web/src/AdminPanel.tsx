@@ -6,6 +6,7 @@
 import { useCallback, useEffect, useMemo, useState, type FormEvent } from 'react';
 import { ROOMS } from '../../contract';
 import { createAdminApi, type AdminUser } from './admin-api';
+import { Grant } from './Grant';
 import type { Session } from './session';
 import { useToasts } from './toast-store';
 
@@ -78,8 +79,8 @@ export function AdminPanel({ session }: { session: Session }) {
                 </th>
                 <td>{user.groups.join(', ') || '—'}</td>
                 <td className="grants" data-testid={`grants-${user.name}`}>
-                  {user.grants.map((g) => (
-                    <code key={g}>{g}</code>
+                  {user.grants.map((grant) => (
+                    <Grant key={grant} grant={grant} />
                   ))}
                 </td>
                 <td>

@@ -1,4 +1,5 @@
 /** The user's current grants and their version, updated live from every snapshot. */
+import { Grant } from './Grant';
 import { usePermissions } from './permsocket';
 
 /** The permission panel: the grants of the current snapshot and its version. */
@@ -15,7 +16,7 @@ export function PermissionPanel() {
         <ul aria-label="Grants">
           {permissions.grants.map((grant) => (
             <li key={grant}>
-              <code>{grant}</code>
+              <Grant grant={grant} />
             </li>
           ))}
         </ul>
