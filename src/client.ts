@@ -236,7 +236,16 @@ export function createClient<C extends Contract>(options: ClientOptions<C>): Cli
     expectFrame();
   }
 
+  // A socket callback must never throw: whatever goes wrong is reported on `error` instead.
   function onMessage(event: { data: unknown }) {
+    try {
+      handleFrame(event);
+    } catch (error) {
+      emit('error', asPermsocketError(error, 'could not handle a frame'));
+    }
+  }
+
+  function handleFrame(event: { data: unknown }) {
     clearTimeout(livenessTimer);
     livenessTimer = undefined;
     if (typeof event.data !== 'string') {

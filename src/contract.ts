@@ -71,12 +71,16 @@ export function event<Data>(): EventDefinition<Data> {
   return Object.freeze({});
 }
 
-/** Groups actions and events into a contract (returned as given, frozen). */
+/** Groups actions and events into a contract (frozen, with its actions and events). */
 export function defineContract<
   const Actions extends Record<string, ActionDefinition<any, any>>,
   const Events extends Record<string, EventDefinition<any>> = {},
 >(contract: { actions: Actions; events?: Events }): { readonly actions: Actions; readonly events: Events } {
-  return Object.freeze({ actions: contract.actions, events: (contract.events ?? {}) as Events });
+  // Frozen all the way to the actions: the server checks with this object, nobody may swap a permission.
+  return Object.freeze({
+    actions: Object.freeze(contract.actions),
+    events: Object.freeze(contract.events ?? ({} as Events)),
+  });
 }
 
 /** The action names of a contract. */
@@ -96,11 +100,13 @@ export interface RequiredPermission {
   resource: string | undefined;
 }
 
+// These take any definition and an unknown payload: servers call them with an action looked up
+// by a name that arrived on the wire, after the action's validate() accepted the payload.
 /**
  * The contract's rule for one call: the permission and resource it needs, or null when the
  * action needs none. The client and the servers call this same function.
  */
-export function requiredPermission<P>(definition: ActionDefinition<P, unknown>, payload: P): RequiredPermission | null {
+export function requiredPermission(definition: ActionDefinition<any, unknown>, payload: unknown): RequiredPermission | null {
   if (definition.permission === null) return null;
   return { permission: definition.permission, resource: definition.resource?.(payload) };
 }
@@ -109,9 +115,9 @@ export function requiredPermission<P>(definition: ActionDefinition<P, unknown>, 
 export type ActionCheck = { allowed: true } | { allowed: false; permission: string; resource: string | undefined };
 
 /** Applies the contract's rule to one call against a permission snapshot. */
-export function checkAction<P>(
-  definition: ActionDefinition<P, unknown>,
-  payload: P,
+export function checkAction(
+  definition: ActionDefinition<any, unknown>,
+  payload: unknown,
   permissions: Pick<PermissionSet, 'can'>,
 ): ActionCheck {
   const needed = requiredPermission(definition, payload);

@@ -115,7 +115,7 @@ export function isPermsocketError<K extends ErrorName = 'PermsocketError'>(
   if (typeof error !== 'object' || error === null) return false;
   const actual = (error as { name?: unknown }).name;
   return name === undefined || name === 'PermsocketError'
-    ? typeof actual === 'string' && actual in errorNames && typeof (error as { code?: unknown }).code === 'string'
+    ? typeof actual === 'string' && Object.prototype.hasOwnProperty.call(errorNames, actual) && typeof (error as { code?: unknown }).code === 'string'
     : actual === name;
 }
 

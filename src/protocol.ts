@@ -224,10 +224,15 @@ const STRING = 'a string';
 const NUMBER = 'a number';
 const OBJECT = 'an object';
 const GRANTS = 'an array of strings';
+const optional = (test: (value: unknown) => boolean) => (value: unknown) => value === undefined || test(value);
+const present = (value: unknown) => value !== undefined;
 const errorRules: Rule[] = [
   ['error', isObject, OBJECT],
   ['error.code', isString, STRING],
   ['error.message', isString, STRING],
+  ['error.permission', optional(isString), 'a string when present'],
+  ['error.resource', optional(isString), 'a string when present'],
+  ['error.retryAfterMs', optional(isNumber), 'a number when present'],
 ];
 // A table rather than code per type: smaller in the client bundle, and every message has one shape.
 const serverRules: Record<string, Rule[]> = {
@@ -247,10 +252,15 @@ const serverRules: Record<string, Rule[]> = {
     ['id', isString, STRING],
     ['ok', (v) => typeof v === 'boolean', 'a boolean'],
   ],
-  event: [['name', isString, STRING]],
+  event: [
+    ['name', isString, STRING],
+    ['data', present, 'any JSON value'],
+  ],
   error: errorRules,
   pong: [],
 };
+
+const resultRules: Rule[] = [['data', present, 'any JSON value']];
 
 function checkRules(frame: Fields, rules: Rule[]): string | undefined {
   for (const [path, test, wanted] of rules) {
@@ -270,9 +280,12 @@ function checkRules(frame: Fields, rules: Rule[]): string | undefined {
 export function parseServerFrame(text: string): ParsedServerFrame {
   const frame = parseObject(text);
   if (typeof frame === 'string') return { ok: false, message: frame };
-  const rules = serverRules[frame.type as string];
-  if (!rules) return { ok: false, message: `unknown frame type "${String(frame.type)}"` };
-  const message = checkRules(frame, rules) ?? (frame.ok === false ? checkRules(frame, errorRules) : undefined);
+  const type = frame.type as string;
+  // Own keys only: a frame typed "toString" must be an unknown type, not Object.prototype's method.
+  const rules = Object.prototype.hasOwnProperty.call(serverRules, type) ? serverRules[type] : undefined;
+  if (!rules) return { ok: false, message: `unknown frame type "${type}"` };
+  const extra = type !== 'res' ? undefined : frame.ok ? checkRules(frame, resultRules) : checkRules(frame, errorRules);
+  const message = checkRules(frame, rules) ?? extra;
   return message ? { ok: false, message } : { ok: true, frame: frame as unknown as ServerFrame };
 }
 

@@ -36,7 +36,8 @@ export function isNewerToken(current: TokenInfo, next: TokenInfo): boolean {
   if (current.subject !== undefined || next.subject !== undefined) {
     if (current.subject !== next.subject) return false;
   }
-  if (current.exp !== undefined && next.exp !== undefined) return next.exp > current.exp;
+  // Servers require exp: a token without one (after one with) would only earn a 4401.
+  if (current.exp !== undefined) return next.exp !== undefined && next.exp > current.exp;
   return true;
 }
 
@@ -70,7 +71,7 @@ export function createTokenManager(options: {
   refreshSkew: number;
   onRefreshDue: () => void;
 }): TokenManager {
-  let inflight: Promise<TokenInfo> | null = null;
+  let inflight: { reason: TokenReason; call: Promise<TokenInfo> } | null = null;
   let expiresAt: number | null = null;
   let refreshAt: number | null = null;
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -93,7 +94,8 @@ export function createTokenManager(options: {
 
   return {
     fetch(reason) {
-      if (inflight) return inflight;
+      // A rejected token forces a new call: a fetch already running may return that very token.
+      if (inflight && (reason !== 'rejected' || inflight.reason === 'rejected')) return inflight.call;
       const call = new Promise<TokenInfo>((resolve, reject) => {
         const limit = setTimeout(
           () => reject(new TimeoutError(`getToken did not return within ${options.timeout} ms`)),
@@ -113,16 +115,17 @@ export function createTokenManager(options: {
             },
           );
       });
-      inflight = call;
+      inflight = { reason, call };
       // A result that arrives after its timeout is dropped: the promise has settled already.
       const release = () => {
-        if (inflight === call) inflight = null;
+        if (inflight?.call === call) inflight = null;
       };
       call.then(release, release);
       return call;
     },
     schedule(token, serverExp, serverNow) {
-      const remaining = (token.exp ?? serverExp) * 1000 - serverNow;
+      // The earlier of the two: a server may end a session before the token's own exp.
+      const remaining = Math.min(token.exp ?? serverExp, serverExp) * 1000 - serverNow;
       expiresAt = Date.now() + remaining;
       arm(expiresAt - Math.min(options.refreshSkew, remaining / 2));
     },

@@ -189,3 +189,18 @@ describe('the reference chat contract validates payloads', () => {
     expect(remove({ room: 'general', id: 'm1' })).toBeUndefined();
   });
 });
+
+describe('the contract object', () => {
+  it('is frozen down to its actions and events, so no module can swap a permission', () => {
+    expect(Object.isFrozen(chatContract)).toBe(true);
+    expect(Object.isFrozen(chatContract.actions)).toBe(true);
+    expect(Object.isFrozen(chatContract.events)).toBe(true);
+    expect(Object.isFrozen(chatContract.actions['chat.send'])).toBe(true);
+  });
+
+  it('lets a server check an action looked up by a name from the wire, without a cast', () => {
+    const name = 'chat.send' as keyof typeof chatContract.actions;
+    const verdict = checkAction(chatContract.actions[name], { room: 'random', text: 'x' }, createPermissionSet(1, ['chat.send_message@room:general']));
+    expect(verdict).toEqual({ allowed: false, permission: 'chat.send_message', resource: 'room:random' });
+  });
+});

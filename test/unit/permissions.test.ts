@@ -189,3 +189,13 @@ describe('isValidGrant', () => {
     expect(isValidGrant(grant)).toBe(false);
   });
 });
+
+describe('isPermsocketError', () => {
+  it('is not fooled by objects named after built-in properties', async () => {
+    const { isPermsocketError, TimeoutError } = await import('permsocket');
+    expect(isPermsocketError({ name: 'constructor', code: 'x' })).toBe(false);
+    expect(isPermsocketError({ name: 'toString', code: 'x' })).toBe(false);
+    expect(isPermsocketError(new TimeoutError('slow'))).toBe(true);
+    expect(isPermsocketError(new TimeoutError('slow'), 'TimeoutError')).toBe(true);
+  });
+});

@@ -340,3 +340,23 @@ describe('docs/PROTOCOL.md stays in step with the code', () => {
     expect(doc).toContain('1–64 characters (`MAX_REQUEST_ID_LENGTH`)');
   });
 });
+
+describe('parseServerFrame against hostile input', () => {
+  it.each(['toString', 'constructor', 'valueOf', 'hasOwnProperty', '__proto__'])('calls a frame typed %s an unknown type instead of throwing', (type) => {
+    expect(parseServerFrame(JSON.stringify({ type }))).toEqual({ ok: false, message: `unknown frame type "${type}"` });
+  });
+
+  it.each([
+    [{ type: 'error', error: { code: 'rate_limited', message: 'x', retryAfterMs: 'soon' } }, `"error" expects 'error.retryAfterMs' to be a number when present, got string`],
+    [{ type: 'res', id: '1', ok: false, error: { code: 'permission_denied', message: 'x', permission: 5 } }, `"res" expects 'error.permission' to be a string when present, got number`],
+    [{ type: 'res', id: '1', ok: false, error: { code: 'permission_denied', message: 'x', resource: {} } }, `"res" expects 'error.resource' to be a string when present, got object`],
+    [{ type: 'res', id: '1', ok: true }, `"res" expects 'data' to be any JSON value, got undefined`],
+    [{ type: 'event', name: 'chat.message' }, `"event" expects 'data' to be any JSON value, got undefined`],
+  ])('refuses %j with a message saying what it expected', (frame, message) => {
+    expect(parseServerFrame(JSON.stringify(frame))).toEqual({ ok: false, message });
+  });
+
+  it('checks error fields on res frames only', () => {
+    expect(parseServerFrame('{"type":"perms","version":1,"grants":[],"ok":false}').ok).toBe(true);
+  });
+});

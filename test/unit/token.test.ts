@@ -379,3 +379,33 @@ describe('createTokenManager: retrying a failed refresh', () => {
     expect(onRefreshDue).not.toHaveBeenCalled();
   });
 });
+
+describe('createTokenManager: a rejected token', () => {
+  it('forces a new getToken call with reason rejected even while a refresh is running', async () => {
+    const refresh = deferred<string>();
+    const getToken = vi.fn(({ reason }: { reason: TokenReason }) => (reason === 'refresh' ? refresh.promise : 'fresh-after-rejection'));
+    const { tokens } = manager(getToken);
+    const running = tokens.fetch('refresh');
+    const forced = await tokens.fetch('rejected');
+    expect(forced.token).toBe('fresh-after-rejection');
+    expect(getToken.mock.calls.map(([context]) => context.reason)).toEqual(['refresh', 'rejected']);
+    refresh.resolve('late-refresh');
+    await expect(running).resolves.toMatchObject({ token: 'late-refresh' });
+  });
+
+  it('refreshes by the earlier of the token exp and the server exp', () => {
+    const { tokens, onRefreshDue } = manager(() => 'unused', { refreshSkew: 10_000 });
+    tokens.schedule(readToken(jwt({ sub: '1', exp: T0 / 1000 + 3_600 })), T0 / 1000 + 100, T0);
+    expect(tokens.expiresAt).toBe(T0 + 100_000);
+    vi.advanceTimersByTime(89_999);
+    expect(onRefreshDue).not.toHaveBeenCalled();
+    vi.advanceTimersByTime(1);
+    expect(onRefreshDue).toHaveBeenCalledTimes(1);
+  });
+});
+
+describe('isNewerToken without an expiry', () => {
+  it('does not replace a token that has an exp with one that has none', () => {
+    expect(isNewerToken(readToken(jwt({ sub: '1', exp: 1_000 })), readToken(jwt({ sub: '1' })))).toBe(false);
+  });
+});
