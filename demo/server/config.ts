@@ -34,6 +34,11 @@ export interface ServerConfig {
   authTimeoutMs: number;
   /** Folder of the built demo web app, served as static files when it exists. */
   staticDir: string;
+  /**
+   * How often sockets are pinged (WebSocket ping); one that did not answer the previous ping is
+   * dropped as idle. Not an environment variable: tests shorten it in-process.
+   */
+  heartbeatMs: number;
 }
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -101,6 +106,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, warn: (message: string) => vo
     rateLimit: parseRateLimit(env.RATE_LIMIT),
     authTimeoutMs: positiveNumber(env, 'AUTH_TIMEOUT', 5) * 1000,
     staticDir: DEFAULT_STATIC_DIR,
+    heartbeatMs: 30_000,
   };
 }
 

@@ -35,8 +35,6 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-/** How often idle sockets are pinged; one that missed the previous ping is dropped. */
-const HEARTBEAT_MS = 30_000;
 /** How long shutdown waits for in-flight requests. */
 const SHUTDOWN_GRACE_MS = 5_000;
 
@@ -135,7 +133,7 @@ export async function startServer(config: ServerConfig, log: Logger = createLogg
 
   const heartbeat = setInterval(() => {
     for (const connection of connections) connection.checkAlive();
-  }, HEARTBEAT_MS);
+  }, config.heartbeatMs);
   heartbeat.unref();
 
   let closing: Promise<void> | undefined;

@@ -252,6 +252,13 @@ export function acceptConnection(ws: WebSocket, request: IncomingMessage, deps: 
     }
   };
 
+  // A failure in async work (the database, say) is logged; it must never become an unhandled rejection.
+  const background = (work: Promise<void>) => {
+    work.catch((error: unknown) => {
+      log('ws.internal_error', { user: user?.name, message: error instanceof Error ? error.message : String(error) });
+    });
+  };
+
   const onText = (text: string) => {
     const parsed = parseClientFrame(text);
     if (!parsed.ok && parsed.action === 'close') {
@@ -261,7 +268,7 @@ export function acceptConnection(ws: WebSocket, request: IncomingMessage, deps: 
     const type = parsed.ok ? parsed.frame.type : 'req';
     if (type === 'auth') {
       if (phase !== 'awaiting-auth') closeWith(CloseCode.BadRequest, 'already authenticated');
-      else if (parsed.ok && parsed.frame.type === 'auth') void onAuth(parsed.frame.token);
+      else if (parsed.ok && parsed.frame.type === 'auth') background(onAuth(parsed.frame.token));
       return;
     }
     if (phase !== 'ready') {
@@ -274,8 +281,8 @@ export function acceptConnection(ws: WebSocket, request: IncomingMessage, deps: 
     }
     const frame = parsed.frame;
     if (frame.type === 'ping') send({ type: 'pong' });
-    else if (frame.type === 'auth.refresh') void onRefresh(frame.token);
-    else if (frame.type === 'req') void onRequest(frame.id, frame.action, frame.payload);
+    else if (frame.type === 'auth.refresh') background(onRefresh(frame.token));
+    else if (frame.type === 'req') background(onRequest(frame.id, frame.action, frame.payload));
   };
 
   ws.on('message', (data, isBinary) => {

@@ -102,6 +102,13 @@ export function createUserStore(db: Db): UserStore {
   const effective = (row: UserRow): string[] =>
     row.is_superuser === 1 ? [SUPERUSER_GRANT] : grants.all(row.id, row.id);
 
+  // One read transaction, so the version and the grants belong together.
+  const readState = db.transaction((userId: number): PermissionState | undefined => {
+    const row = byId.get(userId);
+    if (!row) return undefined;
+    return { active: row.is_active === 1, version: row.perms_version, grants: effective(row) };
+  });
+
   // The superuser grant is the user's is_superuser flag, not a catalogue permission.
   const superuser = (userId: number, on: boolean) => changed(setSuperuser.run(on ? 1 : 0, userId, on ? 1 : 0).changes);
 
@@ -114,14 +121,7 @@ export function createUserStore(db: Db): UserStore {
       const row = byId.get(id);
       return row && toUser(row);
     },
-    permissionState: (userId) => {
-      // One read transaction, so the version and the grants belong together.
-      return db.transaction(() => {
-        const row = byId.get(userId);
-        if (!row) return undefined;
-        return { active: row.is_active === 1, version: row.perms_version, grants: effective(row) };
-      })();
-    },
+    permissionState: (userId) => readState(userId),
     addGrant: (userId, grant) => {
       if (grant === SUPERUSER_GRANT) return superuser(userId, true);
       const { appLabel, codename, scope } = splitGrant(grant);

@@ -5,7 +5,9 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { SUBPROTOCOL } from 'permsocket/protocol';
 import { afterAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 import { RawClient, login } from '../conformance/helpers';
 import type { TestServer } from '../conformance/server';
 import { startInProcess, type InProcessServer } from './in-process';
@@ -47,6 +49,21 @@ describe('the in-process server', () => {
     expect((await idle.waitClosed()).code).toBe(1001);
     await server.running.close();
     await expect(fetch(`${server.httpUrl}/healthz`)).rejects.toThrow();
+  });
+
+  it('drops a socket that stops answering WebSocket pings', async () => {
+    const server = await startInProcess({ overrides: { heartbeatMs: 100 } });
+    started.push(server);
+    const asTest = server as unknown as TestServer;
+    const token = (await login(asTest, 'alice')).accessToken;
+    const lively = (await RawClient.signedIn(asTest, token)).client;
+    const silent = new WebSocket(server.wsUrl, [SUBPROTOCOL], { origin: server.origin, autoPong: false });
+    silent.on('open', () => silent.send(JSON.stringify({ type: 'auth', token })));
+    const code = await new Promise<number>((resolve) => silent.on('close', (closeCode) => resolve(closeCode)));
+    expect(code).toBe(1006);
+    expect(server.logs()).toMatch(/ws\.idle/);
+    expect(lively.ws.readyState).toBe(WebSocket.OPEN);
+    lively.close();
   });
 
   it('serves the built web app, falls back to index.html for app routes, and never serves outside its folder', async () => {
