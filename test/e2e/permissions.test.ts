@@ -91,6 +91,19 @@ describe.skipIf(skip !== undefined)('the demo app: permissions in the browser', 
     await close(admin);
   });
 
+  it('shows Delete only to a user who may delete, and a deletion disappears from every window', async () => {
+    const admin = await open();
+    await signIn(admin.page, 'admin');
+    await sendMessage(admin.page, 'a message to delete');
+    await messages(alice.page, 'a message to delete').waitFor();
+    expect(await alice.page.getByRole('button', { name: /^Delete message/ }).count()).toBe(0);
+
+    await admin.page.getByRole('button', { name: 'Delete message from admin: a message to delete' }).click();
+    await messages(alice.page, 'a message to delete').waitFor({ state: 'detached' });
+    await messages(admin.page, 'a message to delete').waitFor({ state: 'detached' });
+    await close(admin);
+  });
+
   it('shows bob Forbidden as soon as the admin deactivates him, and lets him in again once activated', async () => {
     const [admin, bob] = await Promise.all([open(), open()]);
     await Promise.all([signIn(admin.page, 'admin'), signIn(bob.page, 'bob')]);

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { describeDenial } from '../../demo/web/src/denials';
 import { formatLifetime } from '../../demo/web/src/lifetime';
-import { mergeMessages } from '../../demo/web/src/messages';
+import { applyHistory, mergeMessages } from '../../demo/web/src/messages';
 import { createToastStore } from '../../demo/web/src/toast-store';
 
 const message = (id: string, at: number) => ({ id, room: 'general', text: `m${id}`, user: 'alice', at });
@@ -22,6 +22,12 @@ describe('the demo app’s helpers', () => {
   it('merges message lists by id, oldest first', () => {
     const merged = mergeMessages([message('2', 20), message('1', 10)], [message('2', 20), message('3', 30)]);
     expect(merged.map((m) => m.id)).toEqual(['1', '2', '3']);
+  });
+
+  it('lets a history answer drop messages deleted meanwhile but keep newer live ones', () => {
+    const shown = [message('1', 10), message('2', 20), message('4', 40)];
+    const history = [message('1', 10), message('3', 30)];
+    expect(applyHistory(shown, history).map((m) => m.id)).toEqual(['1', '3', '4']);
   });
 });
 

@@ -12,3 +12,15 @@ export function mergeMessages(current: readonly Message[], incoming: readonly Me
   for (const message of incoming) byId.set(message.id, message);
   return [...byId.values()].sort(byTime);
 }
+
+/**
+ * Applies a history answer: the server's list wins, so messages deleted while this tab was offline
+ * go away; only messages newer than its newest (events that overtook the answer) are kept.
+ */
+export function applyHistory(current: readonly Message[], history: readonly Message[]): Message[] {
+  const newest = history.at(-1)?.at ?? -Infinity;
+  return mergeMessages(
+    current.filter((message) => message.at > newest),
+    history,
+  );
+}

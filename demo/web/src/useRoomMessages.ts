@@ -5,7 +5,7 @@
 import { useEffect, useState } from 'react';
 import { isPermsocketError } from 'permsocket';
 import type { Message } from '../../contract';
-import { mergeMessages } from './messages';
+import { applyHistory, mergeMessages } from './messages';
 import { useCan, useClient, useClientEvent, useEvent } from './permsocket';
 import { useToasts, type ToastStore } from './toast-store';
 
@@ -41,7 +41,7 @@ export function useRoomMessages(room: string) {
     }
     let current = true;
     client.request('chat.history', { room }).then(
-      ({ messages: history }) => current && setMessages((list) => mergeMessages(list, history)),
+      ({ messages: history }) => current && setMessages((list) => applyHistory(list, history)),
       (error: unknown) => current && report(toasts, `Could not load #${room}`, error),
     );
     return () => {
