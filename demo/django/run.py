@@ -13,10 +13,10 @@ from pathlib import Path
 MAX_FRAME_BYTES = 64 * 1024
 
 
-def cap_frame_size():
+def tune_protocol_options():
     """daphne 4.0 sets no payload limit (a 48 MiB frame is accepted and buffered), so every
     WebSocketFactory it makes also gets autobahn's frame and message caps; bigger frames are
-    closed with 1009 before they are read into memory."""
+    closed with 1009 before they are read into memory. The close handshake gets more time too."""
     from daphne.ws_protocol import WebSocketFactory
 
     original = WebSocketFactory.setProtocolOptions
@@ -26,6 +26,10 @@ def cap_frame_size():
         kwargs.setdefault("maxMessagePayloadSize", MAX_FRAME_BYTES)
         # Send the 1009 close frame instead of dropping the TCP connection (the client would see 1006).
         kwargs.setdefault("failByDrop", False)
+        # autobahn resets the TCP connection (RST) when the client's close reply takes longer than
+        # this (1 s by default); a busy client that has not read our close frame yet loses it with
+        # the reset and sees 1006 instead of our 4xxx code.
+        kwargs.setdefault("closeHandshakeTimeout", 5)
         return original(self, *args, **kwargs)
 
     WebSocketFactory.setProtocolOptions = set_protocol_options
@@ -90,7 +94,7 @@ def main():
     from config import env
 
     prepare_database()
-    cap_frame_size()
+    tune_protocol_options()
     allow_protocol_close_codes()
     serve(env.HOST, env.PORT)
 
