@@ -8,6 +8,7 @@ import type { ClientEvents, ConnectionState } from '../options';
 import type { PermissionSet } from '../permissions';
 import type { UserInfo } from '../protocol';
 import { useClient } from './context';
+import type { createPermsocketReact } from './typed';
 import { useClientValue } from './store';
 
 /**
@@ -64,7 +65,8 @@ function useLatest<T>(value: T): { readonly current: T } {
 
 /**
  * Listens to a contract event while the component is mounted. The handler may change on every
- * render without resubscribing; the listener is removed on unmount.
+ * render without resubscribing; the listener is removed on unmount. Here the data is `any` (this
+ * hook cannot know the event's type); the `useEvent` of {@link createPermsocketReact} types it.
  * @example
  * useEvent('chat.message', ({ message }) => setMessages((list) => [...list, message]));
  */
