@@ -327,3 +327,26 @@ function tamper(token: string): string {
   claims.name = 'mallory';
   return `${header}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}.${signature}`;
 }
+
+describe.each(servers)('$name server with a small rate limit', ({ start }) => {
+  let server: TestServer;
+  let alice: Session;
+
+  beforeAll(async () => {
+    server = await start({ env: { RATE_LIMIT: '3,1' } });
+    alice = await login(server, 'alice');
+  });
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  it('counts the auth frame against the bucket: auth and two pings pass, the third ping closes with 4429', async () => {
+    const { client } = await RawClient.signedIn(server, alice.accessToken);
+    client.send({ type: 'ping' });
+    client.send({ type: 'ping' });
+    client.send({ type: 'ping' });
+    const error = await expectServerClose(client, 4429);
+    expect(error?.error.code).toBe('rate_limited');
+    expect(client.received('pong')).toHaveLength(2);
+  });
+});
