@@ -11,7 +11,6 @@ import {
   type Client,
   type ClientEvents,
   type ConnectionState,
-  type Contract,
   type PermissionSet,
   type UserInfo,
 } from 'permsocket';
@@ -70,8 +69,7 @@ export function createFakeClient(grants: string[] = []): FakeClient {
     },
     contract: testContract,
     can(name, payload) {
-      // Widened like the real client's: a union of definitions does not fit checkAction's one payload type.
-      const definition: Contract['actions'][string] = testContract.actions[name];
+      const definition = testContract.actions[name];
       if (payload === undefined) return definition.permission === null || permissions.can(definition.permission);
       return checkAction(definition, payload, permissions).allowed;
     },
