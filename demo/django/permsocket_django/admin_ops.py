@@ -3,7 +3,7 @@ commands. Each one goes through the ORM, so the signals bump versions and push t
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
-from .grants import SUPERUSER_GRANT, effective_grants, is_valid_grant, parse_grant
+from .grants import SUPERUSER_GRANT, held_grants, is_valid_grant, parse_grant
 from .models import ScopedGrant
 
 
@@ -62,11 +62,11 @@ def set_active(user, active):
 
 
 def user_summary(user):
-    """{name, active, superuser, groups, grants} with the effective grants."""
+    """{name, active, superuser, groups, grants}; an inactive user's grants are listed as held."""
     return {
         "name": user.get_username(),
         "active": user.is_active,
         "superuser": user.is_superuser,
         "groups": sorted(user.groups.values_list("name", flat=True)),
-        "grants": effective_grants(user),
+        "grants": held_grants(user),
     }

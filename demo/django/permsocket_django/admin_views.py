@@ -35,7 +35,7 @@ def superuser_required(view):
 
 
 def _method_not_allowed(allowed):
-    response = json_error(405, "bad_request", f"allowed: {', '.join(allowed)}")
+    response = json_error(405, "method_not_allowed", f"allowed: {', '.join(allowed)}")
     response["Allow"] = ", ".join(allowed)
     return response
 

@@ -23,6 +23,12 @@ class ScopedPermissionBackend:
             return False
         if perm in ModelBackend().get_all_permissions(user_obj):
             return True
+        try:
+            str(obj).encode("utf-8")
+        except UnicodeEncodeError:
+            # A lone surrogate (from a JSON escape) names no stored resource, and the database
+            # driver would raise on it.
+            return False
         app_label, _, codename = perm.partition(".")
         return user_obj.scoped_grants.filter(
             permission__content_type__app_label=app_label,

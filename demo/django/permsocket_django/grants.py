@@ -8,9 +8,9 @@ import json
 import re
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.models import Permission
 from django.db import transaction
+from django.db.models import Q
 
 from .models import PermissionVersion, ScopedGrant
 
@@ -46,19 +46,27 @@ def fresh_user(user_id):
         return None
 
 
-def effective_grants(user):
-    """`*` for an active superuser, nothing for an inactive user, else the user's and groups'
-    `app_label.codename` permissions plus scoped grants as `perm@resource`, sorted."""
-    if not user.is_active:
-        return []
+def held_grants(user):
+    """What the user holds whether or not they are active (the admin list shows it): `*` for a
+    superuser, else the user's and groups' permissions plus scoped grants as `perm@resource`."""
     if user.is_superuser:
         return [SUPERUSER_GRANT]
-    grants = set(ModelBackend().get_all_permissions(user))
+    # The same rows ModelBackend.get_all_permissions reads, which answers nothing for an
+    # inactive user.
+    direct = Permission.objects.filter(Q(user=user) | Q(group__user=user)).values_list(
+        "content_type__app_label", "codename"
+    )
+    grants = {f"{app}.{codename}" for app, codename in direct}
     scoped = ScopedGrant.objects.filter(user=user).values_list(
         "permission__content_type__app_label", "permission__codename", "resource"
     )
     grants.update(f"{app}.{codename}@{resource}" for app, codename, resource in scoped)
     return sorted(grants)
+
+
+def effective_grants(user):
+    """What the user may do now: nothing when inactive, else held_grants(user)."""
+    return held_grants(user) if user.is_active else []
 
 
 def sync_version(user):
