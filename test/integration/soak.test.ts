@@ -1,0 +1,29 @@
+/**
+ * The fault drill of `npm run soak` (bench/soak-drill.ts), small enough for every test run:
+ * 20 clients, the reference server killed twice with SIGKILL and stopped once with SIGTERM.
+ */
+import { describe, expect, it } from 'vitest';
+import { runDrill } from '../../bench/soak-drill';
+
+describe('the fault drill', () => {
+  it('keeps every promise through two SIGKILL restarts and one SIGTERM restart', async () => {
+    const report = await runDrill({
+      clients: 20,
+      kills: 2,
+      terms: 1,
+      seed: 7,
+      requestTimeoutMs: 5_000,
+      trafficMs: [300, 1_000],
+      pauseMs: [20, 200],
+      sendShare: 0.5,
+      readyWaitMs: 15_000,
+      maxAttemptsPerRestart: 10,
+      log: () => {},
+    });
+    expect(report.violations).toEqual([]);
+    expect(report.restarts.map((restart) => restart.signal).sort()).toEqual(['SIGKILL', 'SIGKILL', 'SIGTERM']);
+    expect(report.requests.resolved).toBeGreaterThan(0);
+    expect(report.sends.duplicates).toBe(0);
+    expect(report.sends.resolvedButMissing).toBe(0);
+  }, 90_000);
+});
