@@ -6,10 +6,11 @@ never still honoured.
 """
 import json
 import re
+import time
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
-from django.db import transaction
+from django.db import OperationalError, transaction
 from django.db.models import Q
 
 from .models import PermissionVersion, ScopedGrant
@@ -69,9 +70,21 @@ def effective_grants(user):
     return held_grants(user) if user.is_active else []
 
 
-def sync_version(user):
+def sync_version(user, attempts=3):
     """Stores the user's current effective set, bumping the version when it differs from the last
     one stored. Returns (version, grants, changed)."""
+    for attempt in range(attempts):
+        try:
+            return _sync_version(user)
+        except OperationalError:
+            # SQLite in WAL mode refuses at once ("database is locked") a write from a transaction
+            # whose snapshot another process (a second node, a management command) has moved past.
+            if attempt == attempts - 1:
+                raise
+            time.sleep(0.05 * (attempt + 1))
+
+
+def _sync_version(user):
     grants = effective_grants(user)
     encoded = json.dumps(grants)
     with transaction.atomic():
