@@ -70,7 +70,7 @@ def serve(host, port):
     def ready():
         print(f"listening on http://{host}:{port}", flush=True)
 
-    Server(
+    server = Server(
         application=application,
         endpoints=build_endpoint_description_strings(host=host, port=port),
         ready_callable=ready,
@@ -81,7 +81,25 @@ def serve(host, port):
         websocket_timeout=-1,
         application_close_timeout=5,
         verbosity=0,
-    ).run()
+    )
+    close_sockets_on_shutdown(server)
+    server.run()
+
+
+def close_sockets_on_shutdown(server):
+    """On SIGTERM/SIGINT, tells every open socket 1001 (going away) so clients reconnect at once,
+    as the Node server does; daphne alone drops them and clients see 1006."""
+    from daphne.ws_protocol import WebSocketProtocol
+    from twisted.internet import reactor, task
+
+    def going_away():
+        for protocol in list(getattr(server, "connections", {})):
+            if isinstance(protocol, WebSocketProtocol) and protocol.state == WebSocketProtocol.STATE_OPEN:
+                protocol.sendCloseFrame(code=1001, isReply=False)
+        # A moment for the close frames to leave before the reactor stops.
+        return task.deferLater(reactor, 0.2, lambda: None)
+
+    reactor.addSystemEventTrigger("before", "shutdown", going_away)
 
 
 def main():
