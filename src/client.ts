@@ -290,7 +290,8 @@ export function createClient<C extends Contract>(options: ClientOptions<C>): Cli
   }
 
   function onAuthOk(frame: AuthOkFrame) {
-    user = frame.user;
+    // Same user, same object: a silent refresh must not re-render everything that shows the user.
+    if (user?.id !== frame.user.id || user.name !== frame.user.name) user = frame.user;
     if (state === 'authenticating' && pendingAuth) {
       session = pendingAuth;
       pendingAuth = null;
@@ -300,7 +301,7 @@ export function createClient<C extends Contract>(options: ClientOptions<C>): Cli
       permissions = createPermissionSet(frame.perms.version, frame.perms.grants);
       setState('ready');
       emit('permissions', permissions);
-      emit('ready', { user: frame.user, permissions });
+      emit('ready', { user, permissions });
       if (ping.interval > 0) pingTimer = setInterval(sendPing, ping.interval);
       stableTimer = setTimeout(() => (attempt = 0), retry.resetAfter);
       flush();
@@ -364,7 +365,7 @@ export function createClient<C extends Contract>(options: ClientOptions<C>): Cli
 
   function afterSocketLost() {
     clearTimers();
-    tokens.stop();
+    tokens.pause();
     pendingRefresh = null;
     requests.connectionLost();
   }

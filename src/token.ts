@@ -57,6 +57,8 @@ export interface TokenManager {
   check(): void;
   /** Local time (ms) at which the current token expires, or null with no session. */
   readonly expiresAt: number | null;
+  /** Stops the timer but keeps `expiresAt`: the token stays valid while the client reconnects. */
+  pause(): void;
   /** Stops the timer and forgets the session. */
   stop(): void;
 }
@@ -139,6 +141,10 @@ export function createTokenManager(options: {
     check,
     get expiresAt() {
       return expiresAt;
+    },
+    pause() {
+      clearTimeout(timer);
+      refreshAt = null;
     },
     stop() {
       clearTimeout(timer);

@@ -182,3 +182,28 @@ describe('refreshing the token', () => {
     }
   });
 });
+
+describe('what a UI sees across refreshes and reconnects', () => {
+  it('keeps the same user object through a silent refresh, so nothing re-renders for it', async () => {
+    const getToken = vi.fn(async () => tokenFor(300));
+    const { client } = start({ getToken });
+    await tick(10);
+    const user = client.user;
+    await tick(241_000);
+    expect(server.last.frames.some((f) => f.type === 'auth.refresh')).toBe(true);
+    expect(client.user).toBe(user);
+  });
+
+  it('keeps the token expiry while reconnecting, and forgets it when the client stops', async () => {
+    const getToken = vi.fn(async () => tokenFor(300));
+    const { client } = start({ getToken, retry: { minDelay: 5_000, maxDelay: 5_000 } });
+    await tick(10);
+    const expiresAt = client.expiresAt;
+    server.last.close(1006);
+    await tick(10);
+    expect(client.state).toBe('reconnecting');
+    expect(client.expiresAt).toBe(expiresAt);
+    client.close();
+    expect(client.expiresAt).toBeNull();
+  });
+});
