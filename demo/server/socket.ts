@@ -14,7 +14,6 @@ import {
   closeErrorCode,
   encodeFrame,
   parseClientFrame,
-  type ActionDefinition,
   type ServerFrame,
   type WireError,
 } from 'permsocket/protocol';
@@ -204,8 +203,7 @@ export function acceptConnection(ws: WebSocket, request: IncomingMessage, deps: 
       return { ok: false, code: ErrorCode.UnknownAction, message: `unknown action "${action.slice(0, 64)}"` };
     }
     const name = action as keyof typeof chatContract.actions;
-    // The payload is only known to fit the action once validate() passed; until then it is unknown.
-    const definition = chatContract.actions[name] as ActionDefinition<unknown, unknown>;
+    const definition = chatContract.actions[name];
     const invalid = definition.validate?.(payload);
     if (invalid) return { ok: false, code: ErrorCode.BadRequest, message: `"${name}": ${invalid}` };
     // Fresh from the database on every request: a grant revoked by anyone is enforced at once.

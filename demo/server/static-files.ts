@@ -2,7 +2,10 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { extname, join, normalize, sep } from 'node:path';
+import { basename, extname, join, normalize, sep } from 'node:path';
+
+/** A build output named with a content hash: `name-HASH.ext` (8 or more hash characters). */
+const HASHED = /-[A-Za-z0-9]{8,}\.[a-z0-9]+$/;
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -45,7 +48,8 @@ export async function serveStatic(root: string, pathname: string, req: IncomingM
   res.writeHead(200, {
     'Content-Type': TYPES[extname(chosen)] ?? 'application/octet-stream',
     'X-Content-Type-Options': 'nosniff',
-    'Cache-Control': chosen.endsWith('index.html') ? 'no-cache' : 'public, max-age=3600',
+    // Only a content-hashed name (app-36WXNOS2.js) may be cached: anything else must be revalidated.
+    'Cache-Control': HASHED.test(basename(chosen)) ? 'public, max-age=31536000, immutable' : 'no-cache',
   });
   if (req.method === 'HEAD') {
     res.end();

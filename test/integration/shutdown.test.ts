@@ -17,6 +17,7 @@ describe('the in-process server', () => {
   const staticDir = mkdtempSync(join(tmpdir(), 'permsocket-static-'));
   writeFileSync(join(staticDir, 'index.html'), '<!doctype html><title>chat</title>');
   writeFileSync(join(staticDir, 'app.js'), 'console.log("chat")');
+  writeFileSync(join(staticDir, 'app-36WXNOS2.js'), 'console.log("hashed")');
 
   afterAll(async () => {
     for (const server of started) await server.dispose();
@@ -79,5 +80,13 @@ describe('the in-process server', () => {
     expect((await fetch(`${server.httpUrl}/missing.js`)).status).toBe(404);
     const json = await fetch(`${server.httpUrl}/no/such/api.json`);
     expect(json.headers.get('content-type')).toMatch(/application\/json/);
+  });
+
+  it('lets browsers cache only content-hashed files, so a rebuilt app is never stale', async () => {
+    const server = await startInProcess({ overrides: { staticDir } });
+    started.push(server);
+    expect((await fetch(`${server.httpUrl}/app-36WXNOS2.js`)).headers.get('cache-control')).toContain('immutable');
+    expect((await fetch(`${server.httpUrl}/app.js`)).headers.get('cache-control')).toBe('no-cache');
+    expect((await fetch(`${server.httpUrl}/`)).headers.get('cache-control')).toBe('no-cache');
   });
 });
