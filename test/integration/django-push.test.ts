@@ -1,13 +1,14 @@
 /**
- * Pushes from another process: a `manage.py` command run beside the Django server reaches the
- * open sockets through the Redis channel layer (REDIS_URL), as a `perms` push and as a 4403 close.
+ * Pushes from another process through the Redis channel layer (REDIS_URL): an admin change on one
+ * node and chat events reach sockets on a second node, and a `manage.py` command run beside the
+ * server reaches the open sockets as a `perms` push and as a 4403 close.
  */
 import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { INSTALL_HINT, PYTHON, djangoUnavailable, startDjangoServer } from '../conformance/django-server';
-import { RawClient, expectServerClose, freePort, login } from '../conformance/helpers';
+import { RawClient, adminChange, expectServerClose, freePort, grantPath, login } from '../conformance/helpers';
 import type { TestServer } from '../conformance/server';
 
 const run = promisify(execFile);
@@ -61,14 +62,41 @@ async function startRedis(): Promise<{ url: string; stop: () => Promise<void> }>
 describe.skipIf(missing !== null)('the Django server with REDIS_URL', () => {
   let redis: Awaited<ReturnType<typeof startRedis>>;
   let server: TestServer;
+  /** A second node on the same database, secret and Redis. */
+  let other: TestServer;
 
   beforeAll(async () => {
     redis = await startRedis();
     server = await startDjangoServer({ env: { REDIS_URL: redis.url } });
+    other = await startDjangoServer({ env: { REDIS_URL: redis.url }, database: server.database, jwtSecret: server.jwtSecret });
   });
   afterAll(async () => {
+    await other?.stop();
     await server?.stop();
     await redis?.stop();
+  });
+
+  it('pushes an admin change made on one node to a socket on the other, and chat events across nodes', async () => {
+    const admin = await login(server, 'admin');
+    const carol = await login(server, 'carol');
+    const bob = await login(other, 'bob');
+    const onOther = await RawClient.signedIn(other, carol.accessToken);
+    const bobOnOther = await RawClient.signedIn(other, bob.accessToken);
+    await adminChange(server, admin.accessToken, 'PUT', grantPath('carol', 'chat.send_message@room:random'));
+    const push = await onOther.client.next('perms', 10_000);
+    expect(push.grants).toContain('chat.send_message@room:random');
+    await adminChange(server, admin.accessToken, 'DELETE', '/admin/users/carol/groups/moderator');
+    expect((await onOther.client.next('perms', 10_000)).grants).toEqual(['chat.send_message@room:random']);
+
+    const sender = await RawClient.signedIn(server, admin.accessToken);
+    const sent = await sender.client.request('chat.send', { room: 'general', text: 'across nodes' });
+    expect(sent.ok).toBe(true);
+    const event = await bobOnOther.client.next('event', 10_000);
+    expect(event).toMatchObject({ name: 'chat.message', data: { message: { text: 'across nodes', user: 'admin' } } });
+    // carol lost chat.view_message with the group: the event is not hers to see.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(onOther.client.received('event')).toEqual([]);
+    for (const socket of [onOther, bobOnOther, sender]) socket.client.close();
   });
 
   /** Runs `manage.py <args>` in its own process, with the server's database, secret and Redis. */
