@@ -7,6 +7,7 @@
  * `--only 1,3` runs some sections only (for working on one; results.json is then not written).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { capacitySection } from './capacity';
@@ -65,6 +66,8 @@ async function section(number: number, name: string, run: () => Promise<Row[]>):
 }
 
 const machine = describeMachine();
+// Other work on the machine skews every figure: the load average says how busy it was.
+const loadAtStart = loadavg()[0] ?? 0;
 let sdkP50: number | undefined;
 await section(1, 'size', async () => {
   const { rows: sizeRows, sizes } = await sizeSection();
@@ -98,6 +101,7 @@ const totalSeconds = (performance.now() - begin) / 1000;
 const header = [
   `permsocket benchmark (${quick ? 'quick' : 'full'} run, ${new Date().toISOString()}, ${totalSeconds.toFixed(0)} s)`,
   `machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, Node ${machine.node}, ${machine.platform}, commit ${machine.commit}`,
+  `load average (1 min): ${loadAtStart.toFixed(1)} at the start, ${(loadavg()[0] ?? 0).toFixed(1)} at the end`,
   `packages: ${Object.entries(machine.packages).map(([name, version]) => `${name} ${version}`).join(', ')}`,
 ];
 const passed = rows.filter((row) => row.pass === true).length;
@@ -106,7 +110,8 @@ process.stdout.write(`\n${header.join('\n')}\n\n${renderTable(rows)}\n\ntargets:
 for (const line of notes) process.stdout.write(`note: ${line}\n`);
 
 if (!only) {
-  const results = { mode: quick ? 'quick' : 'full', date: new Date().toISOString(), totalSeconds, machine, counts: COUNTS, timings, rows, details, notes };
+  const load = { start: loadAtStart, end: loadavg()[0] ?? 0 };
+  const results = { mode: quick ? 'quick' : 'full', date: new Date().toISOString(), totalSeconds, machine, load, counts: COUNTS, timings, rows, details, notes };
   // A quick run must not replace the committed figures of the last full run.
   const file = quick ? 'bench/.tmp/results-quick.json' : 'bench/results.json';
   mkdirSync(`${repoRoot}bench/.tmp`, { recursive: true });
