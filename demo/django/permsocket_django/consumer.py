@@ -115,10 +115,31 @@ class PermsocketConsumer(AsyncWebsocketConsumer):
         return loop.call_later(max(0.0, delay), lambda: self._spawn(coroutine_function()))
 
     def _spawn(self, coroutine):
-        task = asyncio.ensure_future(coroutine)
+        task = asyncio.ensure_future(self._guarded(coroutine))
         self.tasks.add(task)
         task.add_done_callback(self.tasks.discard)
         return task
+
+    @staticmethod
+    async def _guarded(coroutine):
+        """Timers and requests run as tasks: an error there is logged, never left unretrieved."""
+        try:
+            await coroutine
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            logger.exception("unexpected error in a connection task")
+
+    async def dispatch(self, message):
+        """Channel-layer messages (pushes, events) must not crash the consumer either: an exception
+        here would make daphne close the socket with 1011."""
+        if message.get("type", "").startswith("permsocket."):
+            try:
+                await super().dispatch(message)
+            except Exception:
+                logger.exception("unexpected error handling %s", message.get("type"))
+        else:
+            await super().dispatch(message)
 
     def _cancel_timers(self):
         for timer in (getattr(self, "auth_timer", None), getattr(self, "expiry_timer", None)):
