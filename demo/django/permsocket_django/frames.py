@@ -47,8 +47,9 @@ def _bad(message):
 
 def parse_client_frame(text):
     """Returns the frame (a dict with a string `type`) or raises FrameError: oversize -> 1009;
-    not a JSON object, unknown type or bad request id -> 4400; auth without a token -> 4401.
-    A `req` without an action is returned as is: it gets a `res` error, not a close."""
+    not a JSON object, unknown type or bad request id -> 4400. An auth without a string token
+    comes back with token "" for verification to refuse. A `req` without an action is returned as
+    is: it gets a `res` error, not a close."""
     if len(text) > MAX_FRAME_BYTES or len(text.encode("utf-8", "surrogatepass")) > MAX_FRAME_BYTES:
         raise FrameError(1009, "bad_request", f"frame larger than {MAX_FRAME_BYTES} bytes")
     try:
@@ -61,9 +62,10 @@ def parse_client_frame(text):
     if not isinstance(kind, str):
         raise _bad(f"expected 'type' to be a string, got {describe(kind)}")
     if kind in ("auth", "auth.refresh"):
-        token = frame.get("token")
-        if not isinstance(token, str) or not token:
-            raise FrameError(4401, "unauthenticated", f"\"{kind}\" expects 'token' to be a non-empty string, got {describe(token)}")
+        # A missing token is an invalid one, refused by verification (4401); not refused here, so
+        # the state rule applies first and a second auth is 4400 whatever it carries.
+        if not isinstance(frame.get("token"), str):
+            frame["token"] = ""
     elif kind == "req":
         request_id = frame.get("id")
         if not isinstance(request_id, str) or not 1 <= js_length(request_id) <= MAX_REQUEST_ID_LENGTH:
