@@ -27,14 +27,14 @@ const wanted = (section: number) => !only || only.has(section);
 /** The counts of a full and a quick run. */
 const COUNTS = quick
   ? {
-      roundTrip: { warmup: 500, throughputRequests: 2_000, latencyRequests: 500, runs: 3, inFlight: 64 },
+      roundTrip: { warmup: 300, throughputRequests: 1_500, latencyRequests: 300, runs: 3, inFlight: 64, slowCap: 50 },
       permissions: { checks: 1_000_000, serverIterations: 5_000, runs: 3 },
       stormClients: 200,
       capacity: 1_000,
       refresh: { clients: 50, refreshes: 100, maxMs: 20_000, pauseMs: 50 },
     }
   : {
-      roundTrip: { warmup: 3_000, throughputRequests: 20_000, latencyRequests: 5_000, runs: 5, inFlight: 64 },
+      roundTrip: { warmup: 3_000, throughputRequests: 20_000, latencyRequests: 5_000, runs: 5, inFlight: 64, slowCap: 300 },
       permissions: { checks: 5_000_000, serverIterations: 20_000, runs: 5 },
       stormClients: 1_000,
       capacity: 10_000,
