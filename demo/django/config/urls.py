@@ -1,8 +1,11 @@
-"""HTTP routes: the same API as the Node reference server. Unknown routes answer JSON 404."""
-from django.urls import path
+"""HTTP routes: the same API as the Node reference server, then the built demo web app.
+Unknown routes answer JSON 404."""
+from django.urls import path, re_path
 
 from permsocket_django import admin_views, views
 from permsocket_django.http import json_error
+
+from .web import web_app
 
 urlpatterns = [
     path("healthz", views.healthz),
@@ -14,6 +17,8 @@ urlpatterns = [
     path("admin/users/<str:username>/groups/<path:group>", admin_views.group),
     # `path:` because a decoded resource may hold a slash (chat.send_message@doc:a/b).
     path("admin/users/<str:username>/grants/<path:grant>", admin_views.grant),
+    # Last: the built demo web app, if any; anything else is a JSON 404.
+    re_path(r"^(?P<path>.*)$", web_app),
 ]
 
 

@@ -11,7 +11,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from .admin_ops import Malformed, NotFound, get_user, set_active, set_grant, set_group, user_summary
 from .grants import fresh_user
-from .http import json_error, no_content, read_json
+from .http import allow_methods, json_error, no_content, read_json
 from .tokens import decode_access_token
 
 
@@ -34,26 +34,18 @@ def superuser_required(view):
     return wrapper
 
 
-def _method_not_allowed(allowed):
-    response = json_error(405, "method_not_allowed", f"allowed: {', '.join(allowed)}")
-    response["Allow"] = ", ".join(allowed)
-    return response
-
-
 @superuser_required
+@allow_methods("GET")
 def users(request):
     """GET: {users: [{name, active, superuser, groups, grants}]}."""
-    if request.method != "GET":
-        return _method_not_allowed(["GET"])
-    everyone = get_user_model().objects.order_by("username")
+    everyone = get_user_model().objects.order_by("pk")
     return JsonResponse({"users": [user_summary(user) for user in everyone]})
 
 
 @superuser_required
+@allow_methods("PUT", "DELETE")
 def grant(request, username, grant):
     """PUT / DELETE a direct grant (`<grant>` URL-encoded; the server has decoded it already)."""
-    if request.method not in ("PUT", "DELETE"):
-        return _method_not_allowed(["PUT", "DELETE"])
     try:
         set_grant(get_user(username), grant, present=request.method == "PUT")
     except NotFound as error:
@@ -64,10 +56,9 @@ def grant(request, username, grant):
 
 
 @superuser_required
+@allow_methods("PUT", "DELETE")
 def group(request, username, group):
     """PUT / DELETE a group membership."""
-    if request.method not in ("PUT", "DELETE"):
-        return _method_not_allowed(["PUT", "DELETE"])
     try:
         set_group(get_user(username), group, member=request.method == "PUT")
     except NotFound as error:
@@ -76,10 +67,9 @@ def group(request, username, group):
 
 
 @superuser_required
+@allow_methods("PUT")
 def active(request, username):
     """PUT {active: bool}: deactivation closes the user's sockets with 4403."""
-    if request.method != "PUT":
-        return _method_not_allowed(["PUT"])
     body = read_json(request)
     if body is None or not isinstance(body.get("active"), bool):
         return json_error(400, "bad_request", "expected {active: boolean}")

@@ -1,5 +1,6 @@
 """Small helpers for the JSON HTTP API."""
 import json
+from functools import wraps
 
 from django.http import HttpResponse, JsonResponse
 
@@ -21,3 +22,20 @@ def read_json(request):
     except (ValueError, RecursionError):
         return None
     return body if isinstance(body, dict) else None
+
+
+def allow_methods(*methods):
+    """Like Django's require_http_methods, but the 405 is JSON like every other error."""
+
+    def decorate(view):
+        @wraps(view)
+        def wrapper(request, *args, **kwargs):
+            if request.method not in methods:
+                response = json_error(405, "method_not_allowed", f"allowed: {', '.join(methods)}")
+                response["Allow"] = ", ".join(methods)
+                return response
+            return view(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorate

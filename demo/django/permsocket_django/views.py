@@ -8,10 +8,9 @@ would break non-browser clients.
 from django.contrib.auth import authenticate
 from django.http import JsonResponse
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_POST
 
 from . import tokens
-from .http import json_error, no_content, read_json
+from .http import allow_methods, json_error, no_content, read_json
 
 REFRESH_COOKIE = "permsocket_refresh"
 
@@ -33,14 +32,15 @@ def _token_response(user, refresh_raw):
     return _with_refresh_cookie(JsonResponse({"accessToken": access, "expiresIn": ttl}), refresh_raw)
 
 
-@require_GET
+@csrf_exempt
+@allow_methods("GET", "HEAD")
 def healthz(request):
     """200 once the server accepts connections."""
     return JsonResponse({"ok": True})
 
 
 @csrf_exempt
-@require_POST
+@allow_methods("POST")
 def login(request):
     """{username, password} -> {accessToken, expiresIn} and a refresh cookie; 401 otherwise."""
     body = read_json(request)
@@ -54,7 +54,7 @@ def login(request):
 
 
 @csrf_exempt
-@require_POST
+@allow_methods("POST")
 def refresh(request):
     """Exchanges the refresh cookie for a new access token and a new cookie."""
     rotated = tokens.rotate_refresh_token(request.COOKIES.get(REFRESH_COOKIE))
@@ -65,7 +65,7 @@ def refresh(request):
 
 
 @csrf_exempt
-@require_POST
+@allow_methods("POST")
 def logout(request):
     """Revokes the refresh cookie and clears it; 204 whether or not there was one."""
     tokens.revoke_refresh_token(request.COOKIES.get(REFRESH_COOKIE))
