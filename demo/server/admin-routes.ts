@@ -47,7 +47,8 @@ export function createAdminRoute({ users, tokens, refreshTokens, hub, log }: Adm
   };
 
   const applied = (user: User, result: ChangeResult, what: string, admin: User) => {
-    if (result === 'unknown-group') throw new HttpError(404, 'not_found', `no group "${what.slice(0, 64)}"`);
+    if (result === 'unknown-group') throw new HttpError(404, 'not_found', `no such group (${what.slice(0, 80)})`);
+    if (result === 'unknown-permission') throw new HttpError(404, 'not_found', `no such permission (${what.slice(0, 80)})`);
     log('http.admin_change', { admin: admin.username, user: user.username, change: what, changed: result === 'changed' });
     if (result === 'changed') hub.publish({ kind: 'user-changed', userId: user.id });
   };

@@ -4,7 +4,7 @@
  * is a couple of indexed lookups.
  */
 import { SUPERUSER_GRANT } from 'permsocket/protocol';
-import { permissionId, splitGrant, type Db } from './db';
+import { splitGrant, type Db } from './db';
 
 /** One user row. */
 export interface User {
@@ -33,7 +33,7 @@ export interface UserSummary {
 }
 
 /** Whether a change did anything, or why it could not be made. */
-export type ChangeResult = 'changed' | 'unchanged' | 'unknown-group';
+export type ChangeResult = 'changed' | 'unchanged' | 'unknown-group' | 'unknown-permission';
 
 interface UserRow {
   id: number;
@@ -98,6 +98,7 @@ export function createUserStore(db: Db): UserStore {
   const setSuperuser = db.prepare('UPDATE users SET is_superuser = ? WHERE id = ? AND is_superuser IS NOT ?');
   const allUsers = db.prepare<[], UserRow>('SELECT * FROM users ORDER BY id');
 
+  const catalogueId = db.prepare('SELECT id FROM permissions WHERE app_label = ? AND codename = ?');
   const changed = (changes: number): ChangeResult => (changes > 0 ? 'changed' : 'unchanged');
   const effective = (row: UserRow): string[] =>
     row.is_superuser === 1 ? [SUPERUSER_GRANT] : grants.all(row.id, row.id);
@@ -122,14 +123,18 @@ export function createUserStore(db: Db): UserStore {
       return row && toUser(row);
     },
     permissionState: (userId) => readState(userId),
+    // Like Django, only declared permissions can be granted: a typo must not become a silent no-op grant.
     addGrant: (userId, grant) => {
       if (grant === SUPERUSER_GRANT) return superuser(userId, true);
       const { appLabel, codename, scope } = splitGrant(grant);
-      return db.transaction(() => changed(insertGrant.run(userId, permissionId(db, appLabel, codename), scope).changes))();
+      const permission = catalogueId.get(appLabel, codename) as { id: number } | undefined;
+      if (!permission) return 'unknown-permission';
+      return changed(insertGrant.run(userId, permission.id, scope).changes);
     },
     removeGrant: (userId, grant) => {
       if (grant === SUPERUSER_GRANT) return superuser(userId, false);
       const { appLabel, codename, scope } = splitGrant(grant);
+      if (!catalogueId.get(appLabel, codename)) return 'unknown-permission';
       return changed(deleteGrant.run(userId, scope, appLabel, codename).changes);
     },
     addToGroup: (userId, group) => {

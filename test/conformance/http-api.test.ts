@@ -170,6 +170,14 @@ describe.each(servers)('$name server HTTP API', ({ start }) => {
       expect((await adminCall(server, 'PUT', '/admin/users/mallory/active', admin.accessToken, { active: false })).status).toBe(404);
     });
 
+    it('answers 404 for a well-formed grant of a permission nobody declared, so a typo is never a silent grant', async () => {
+      expect((await adminCall(server, 'PUT', grantPath('bob', 'chat.fly'), admin.accessToken)).status).toBe(404);
+      expect((await adminCall(server, 'PUT', grantPath('bob', 'chat.fly@room:general'), admin.accessToken)).status).toBe(404);
+      expect((await adminCall(server, 'DELETE', grantPath('bob', 'chat.fly'), admin.accessToken)).status).toBe(404);
+      const listed = (await (await adminCall(server, 'GET', '/admin/users', admin.accessToken)).json()) as { users: { name: string; grants: string[] }[] };
+      expect(listed.users.find((u) => u.name === 'bob')?.grants).not.toContain('chat.fly');
+    });
+
     it.each(['not a grant', 'chat', 'chat.view message', 'chat.view_message@', '@room:general'])(
       'answers 400 for the malformed grant %j',
       async (grant) => {
