@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { AuthError } from 'permsocket';
 import { authOk, grantsOf, jwt, nowSeconds, tick } from './fake-server';
-import { useFakeServer } from './harness';
+import { useFakeServer, withWindowEvents } from './harness';
 
 const { server, start } = useFakeServer();
 
@@ -91,21 +91,33 @@ describe('reconnecting', () => {
   });
 
   it('retries at once when the browser comes back online', async () => {
-    const target = new EventTarget();
-    const globals = globalThis as { addEventListener?: unknown; removeEventListener?: unknown };
-    globals.addEventListener = target.addEventListener.bind(target);
-    globals.removeEventListener = target.removeEventListener.bind(target);
+    await withWindowEvents(async (window) => {
+      start({ retry: { minDelay: 20_000, maxDelay: 20_000 } });
+      await tick(10);
+      server.last.close(1006);
+      await tick(10);
+      window.dispatchEvent(new Event('online'));
+      await tick(10);
+      expect(server.connections).toHaveLength(2);
+    });
+  });
+  it('retries at once when the tab becomes visible again', async () => {
+    const page = Object.assign(new EventTarget(), { visibilityState: 'hidden' });
+    (globalThis as { document?: unknown }).document = page;
     try {
       start({ retry: { minDelay: 20_000, maxDelay: 20_000 } });
       await tick(10);
       server.last.close(1006);
       await tick(10);
-      target.dispatchEvent(new Event('online'));
+      page.dispatchEvent(new Event('visibilitychange'));
+      await tick(10);
+      expect(server.connections).toHaveLength(1);
+      page.visibilityState = 'visible';
+      page.dispatchEvent(new Event('visibilitychange'));
       await tick(10);
       expect(server.connections).toHaveLength(2);
     } finally {
-      delete globals.addEventListener;
-      delete globals.removeEventListener;
+      delete (globalThis as { document?: unknown }).document;
     }
   });
 });

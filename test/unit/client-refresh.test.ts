@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { AuthError } from 'permsocket';
 import { jwt, nowSeconds, tick } from './fake-server';
-import { useFakeServer } from './harness';
+import { useFakeServer, withWindowEvents } from './harness';
 
 const { server, start } = useFakeServer();
 
@@ -163,23 +163,16 @@ describe('refreshing the token', () => {
   });
 
   it('checks the expiry at once when the device wakes up after the timers drifted', async () => {
-    const target = new EventTarget();
-    const globals = globalThis as { addEventListener?: unknown; removeEventListener?: unknown };
-    globals.addEventListener = target.addEventListener.bind(target);
-    globals.removeEventListener = target.removeEventListener.bind(target);
-    try {
+    await withWindowEvents(async (window) => {
       const getToken = vi.fn(async () => tokenFor(300));
       start({ getToken, ping: { interval: 0 } });
       await tick(10);
       // The clock jumps (a laptop slept) but no timer ran in between.
       vi.setSystemTime(Date.now() + 250_000);
-      target.dispatchEvent(new Event('online'));
+      window.dispatchEvent(new Event('online'));
       await tick(0);
       expect(server.last.frames.some((f) => f.type === 'auth.refresh')).toBe(true);
-    } finally {
-      delete globals.addEventListener;
-      delete globals.removeEventListener;
-    }
+    });
   });
 });
 

@@ -33,3 +33,20 @@ export function useFakeServer() {
   }
   return { server, start };
 }
+
+/**
+ * Gives Node's globalThis the window events a browser has (`online`), for the duration of `run`.
+ * Returns what `run` returns; the globals are removed afterwards.
+ */
+export async function withWindowEvents<T>(run: (window: EventTarget) => Promise<T>): Promise<T> {
+  const target = new EventTarget();
+  const globals = globalThis as { addEventListener?: unknown; removeEventListener?: unknown };
+  globals.addEventListener = target.addEventListener.bind(target);
+  globals.removeEventListener = target.removeEventListener.bind(target);
+  try {
+    return await run(target);
+  } finally {
+    delete globals.addEventListener;
+    delete globals.removeEventListener;
+  }
+}
