@@ -27,7 +27,6 @@ const SECTION = '5. Capacity (authenticated idle connections)';
 /** Connections opened at once: below the listen backlog, so none is refused while queued. */
 const CONCURRENCY = 200;
 const CONNECT_TIMEOUT_MS = 20_000;
-const SETTLE_MS = 2_000;
 
 /** Opens one connection, sends `auth` and resolves once `auth.ok` came. */
 function openAuthenticated(port: number, token: string): Promise<WebSocket> {
@@ -51,12 +50,12 @@ function openAuthenticated(port: number, token: string): Promise<WebSocket> {
 }
 
 /** Fills `server` with `count` authenticated connections and measures its memory. */
-async function fill(server: ServerProcess, count: number, token: string): Promise<CapacityFigures> {
+async function fill(server: ServerProcess, count: number, token: string, settleMs: number): Promise<CapacityFigures> {
   const sockets: WebSocket[] = [];
   try {
     // A few connections first, so code paths are loaded and compiled before the baseline reading.
     for (let i = 0; i < 20; i++) (await openAuthenticated(server.port, token)).terminate();
-    await sleep(SETTLE_MS);
+    await sleep(settleMs);
     const rssBefore = server.rss();
     const begin = performance.now();
     let next = 0;
@@ -68,7 +67,7 @@ async function fill(server: ServerProcess, count: number, token: string): Promis
     };
     await Promise.all(Array.from({ length: CONCURRENCY }, worker));
     const readyMs = performance.now() - begin;
-    await sleep(SETTLE_MS);
+    await sleep(settleMs);
     const rssAfter = server.rss();
     return { connections: count, rssBefore, rssAfter, bytesPerConnection: (rssAfter - rssBefore) / count, readyMs };
   } finally {
@@ -78,12 +77,15 @@ async function fill(server: ServerProcess, count: number, token: string): Promis
   }
 }
 
-/** Runs the section with `count` connections. */
-export async function capacitySection(count: number): Promise<{ rows: Row[]; figures: CapacityFigures[] }> {
+/**
+ * Runs the section with `count` connections; `settleMs` is the wait before each memory reading,
+ * so the server's allocations after the last connection have landed.
+ */
+export async function capacitySection(count: number, settleMs: number): Promise<{ rows: Row[]; figures: CapacityFigures[] }> {
   const reference = await startReferenceServer({ env: { RATE_LIMIT: 'off' }, raiseFileLimit: true });
   let own: CapacityFigures;
   try {
-    own = await fill(reference.process, count, await reference.token('alice', 3600));
+    own = await fill(reference.process, count, await reference.token('alice', 3600), settleMs);
   } finally {
     await reference.stop();
   }
@@ -94,7 +96,7 @@ export async function capacitySection(count: number): Promise<{ rows: Row[]; fig
     raiseFileLimit: true,
   });
   await bare.start();
-  const baseline = await fill(bare, count, 'any');
+  const baseline = await fill(bare, count, 'any', settleMs);
   const kbPer = (bytes: number) => `${num(bytes / 1024, 1)} KB/conn`;
   const rows: Row[] = [
     {

@@ -30,14 +30,14 @@ const COUNTS = quick
       roundTrip: { warmup: 300, throughputRequests: 1_500, latencyRequests: 300, runs: 3, inFlight: 64, slowCap: 50 },
       permissions: { checks: 1_000_000, serverIterations: 5_000, runs: 3 },
       stormClients: 200,
-      capacity: 1_000,
-      refresh: { clients: 50, refreshes: 100, maxMs: 20_000, pauseMs: 50 },
+      capacity: { connections: 1_000, settleMs: 1_000 },
+      refresh: { clients: 50, refreshes: 80, maxMs: 20_000, pauseMs: 50 },
     }
   : {
       roundTrip: { warmup: 3_000, throughputRequests: 20_000, latencyRequests: 5_000, runs: 5, inFlight: 64, slowCap: 300 },
       permissions: { checks: 5_000_000, serverIterations: 20_000, runs: 5 },
       stormClients: 1_000,
-      capacity: 10_000,
+      capacity: { connections: 10_000, settleMs: 2_000 },
       refresh: { clients: 200, refreshes: 1_000, maxMs: 60_000, pauseMs: 100 },
     };
 
@@ -87,7 +87,7 @@ await section(4, 'reconnect storm', async () => {
   return result.rows;
 });
 await section(5, 'capacity', async () => {
-  const result = await capacitySection(COUNTS.capacity);
+  const result = await capacitySection(COUNTS.capacity.connections, COUNTS.capacity.settleMs);
   details.capacity = result.figures;
   return result.rows;
 });
