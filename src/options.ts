@@ -53,8 +53,9 @@ export interface ClientEvents {
 /** Reconnection settings. Delays are in milliseconds. */
 export interface RetryOptions {
   /**
-   * The shortest wait before a reconnect attempt.
-   * @default 500
+   * The shortest wait before a reconnect attempt. The first attempt waits between this and twice
+   * this: a 1-second-wide window spreads a whole server's clients after a restart.
+   * @default 1000
    */
   minDelay?: number;
   /**
@@ -169,7 +170,7 @@ export const defaults = {
   autoConnect: true,
   ping: { interval: 25_000, timeout: 10_000 },
   retry: {
-    minDelay: 500,
+    minDelay: 1_000,
     maxDelay: 30_000,
     factor: 2,
     jitter: true,

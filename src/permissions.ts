@@ -50,13 +50,31 @@ export interface PermissionSet {
   can(permission: string, resource?: string): boolean;
 }
 
-/** Builds a frozen {@link PermissionSet}; lookups are O(1) whatever the number of grants. */
+/**
+ * Builds a frozen {@link PermissionSet}. Lookups are O(1) whatever the number of grants, and a
+ * scoped check builds no `permission@resource` string: scoped grants sit in a permission ->
+ * resources map made once per snapshot.
+ */
 export function createPermissionSet(version: number, grants: readonly string[]): PermissionSet {
-  const set = new Set(grants);
+  const unique = new Set(grants);
+  const unscoped = new Set<string>();
+  const scoped = new Map<string, Set<string>>();
+  for (const grant of unique) {
+    const at = grant.indexOf('@');
+    if (at < 0) unscoped.add(grant);
+    else {
+      const permission = grant.slice(0, at);
+      let resources = scoped.get(permission);
+      if (!resources) scoped.set(permission, (resources = new Set()));
+      resources.add(grant.slice(at + 1));
+    }
+  }
+  const superuser = unscoped.has(SUPERUSER_GRANT);
   return Object.freeze({
     version,
-    grants: Object.freeze([...set].sort()),
-    can: (permission: string, resource?: string) => can(set, permission, resource),
+    grants: Object.freeze([...unique].sort()),
+    can: (permission: string, resource?: string) =>
+      superuser || unscoped.has(permission) || (resource !== undefined && scoped.get(permission)?.has(resource) === true),
   });
 }
 
