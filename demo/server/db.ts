@@ -81,6 +81,18 @@ const MIGRATIONS: readonly string[] = [
     WHEN OLD.is_active IS NOT NEW.is_active OR OLD.is_superuser IS NOT NEW.is_superuser
     BEGIN ${bump('NEW.id')} END;
   `,
+  // The grants cache trusts the version, so an UPDATE in place (a scope or a permission changed
+  // by hand) must bump it too, for the old and the new owner alike.
+  `
+  CREATE TRIGGER user_grants_updated AFTER UPDATE ON user_grants BEGIN ${bump('OLD.user_id')} ${bump('NEW.user_id')} END;
+  CREATE TRIGGER user_groups_updated AFTER UPDATE ON user_groups BEGIN ${bump('OLD.user_id')} ${bump('NEW.user_id')} END;
+  CREATE TRIGGER group_grants_updated AFTER UPDATE ON group_grants BEGIN ${bumpMembers('OLD.group_id')} ${bumpMembers('NEW.group_id')} END;
+  CREATE TRIGGER permissions_renamed AFTER UPDATE ON permissions BEGIN
+    UPDATE users SET perms_version = perms_version + 1
+      WHERE id IN (SELECT user_id FROM user_grants WHERE permission_id = NEW.id)
+         OR id IN (SELECT ug.user_id FROM user_groups ug JOIN group_grants gg ON gg.group_id = ug.group_id WHERE gg.permission_id = NEW.id);
+  END;
+  `,
 ];
 
 /** The seeded users of the reference app (PROTOCOL.md). */

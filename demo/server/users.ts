@@ -104,11 +104,24 @@ export function createUserStore(db: Db): UserStore {
     row.is_superuser === 1 ? [SUPERUSER_GRANT] : grants.all(row.id, row.id);
 
   // One read transaction, so the version and the grants belong together.
-  const readState = db.transaction((userId: number): PermissionState | undefined => {
+  const readFresh = db.transaction((userId: number): PermissionState | undefined => {
     const row = byId.get(userId);
     if (!row) return undefined;
     return { active: row.is_active === 1, version: row.perms_version, grants: effective(row) };
   });
+  // Grants by user and version. Every change to a user's grants, groups or flags bumps the
+  // version in SQLite (triggers, so even a write from another process does), so one indexed row
+  // read per request says whether the cached grants are still the truth.
+  const cached = new Map<number, PermissionState>();
+  const readState = (userId: number): PermissionState | undefined => {
+    const row = byId.get(userId);
+    const hit = row && cached.get(userId);
+    if (row && hit && hit.version === row.perms_version) return { ...hit, active: row.is_active === 1 };
+    const state = readFresh(userId);
+    if (state) cached.set(userId, state);
+    else cached.delete(userId);
+    return state;
+  };
 
   // The superuser grant is the user's is_superuser flag, not a catalogue permission.
   const superuser = (userId: number, on: boolean) => changed(setSuperuser.run(on ? 1 : 0, userId, on ? 1 : 0).changes);

@@ -53,6 +53,21 @@ describe('the Node server process', () => {
     client.close();
   });
 
+  it('enforces a grant moved to another room by an UPDATE in place, although the server caches grants by version', async () => {
+    const dave = await login(server, 'dave');
+    const { client } = await RawClient.signedIn(server, dave.accessToken);
+    // Warm the server's cache with dave's current grants.
+    expect(await client.request('chat.send', { room: 'general', text: 'before' })).toMatchObject({ ok: true });
+    writeBehindTheBack(`UPDATE user_grants SET scope = 'room:random' WHERE user_id = ? AND scope = 'room:general'`, Number(dave.userId));
+    try {
+      expect(await client.request('chat.send', { room: 'general', text: 'after' })).toMatchObject({ ok: false, error: { code: 'permission_denied' } });
+      expect(await client.request('chat.send', { room: 'random', text: 'after' })).toMatchObject({ ok: true });
+    } finally {
+      writeBehindTheBack(`UPDATE user_grants SET scope = 'room:general' WHERE user_id = ? AND scope = 'room:random'`, Number(dave.userId));
+    }
+    client.close();
+  });
+
   it('closes with 4403 on the next request of a user deactivated in SQLite by another process', async () => {
     const dave = await login(server, 'dave');
     const { client } = await RawClient.signedIn(server, dave.accessToken);
