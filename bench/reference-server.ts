@@ -42,6 +42,9 @@ export async function startReferenceServer(options: ReferenceOptions = {}): Prom
   const port = options.port ?? (await freePort());
   const dir = mkdtempSync(join(tmpdir(), 'permsocket-bench-'));
   const database = join(dir, 'db.sqlite3');
+  // An interrupted run still removes its files (the server process itself is killed on exit too).
+  const removeFiles = () => rmSync(dir, { recursive: true, force: true });
+  process.once('exit', removeFiles);
   const secret = randomBytes(32).toString('base64url');
   const origin = `http://127.0.0.1:${port}`;
   const httpUrl = origin;
@@ -87,7 +90,8 @@ export async function startReferenceServer(options: ReferenceOptions = {}): Prom
     },
     async stop() {
       await child.kill('SIGKILL');
-      rmSync(dir, { recursive: true, force: true });
+      process.off('exit', removeFiles);
+      removeFiles();
     },
   };
 }

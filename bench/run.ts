@@ -18,6 +18,9 @@ import { renderTable, type Row } from './report';
 import { roundTripSection } from './roundtrip';
 import { sizeSection } from './size';
 import { stormSection } from './storm';
+import { exitOnSignals } from './server-process';
+
+exitOnSignals();
 
 const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, only: { type: 'string' } } });
 const quick = values.quick ?? false;

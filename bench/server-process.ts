@@ -14,6 +14,17 @@ const STOP_MS = 10_000;
 /** How much of the child's output is kept for error messages. */
 const KEEP_OUTPUT = 16_000;
 
+/** Children still running; killed if this process exits first, so a timeout leaves no server behind. */
+const children = new Set<ChildProcess>();
+process.on('exit', () => {
+  for (const child of children) child.kill('SIGKILL');
+});
+
+/** Makes SIGINT and SIGTERM end this process through `exit`, so its server children die with it. */
+export function exitOnSignals(): void {
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(130));
+}
+
 /** What to run and how. */
 export interface ServerProcessOptions {
   /** Node arguments, e.g. ['--import', 'tsx', 'demo/server/main.ts']. */
@@ -84,7 +95,13 @@ export function serverProcess(options: ServerProcessOptions): ServerProcess {
         : [process.execPath, options.args];
       const started = spawn(command[0] as string, command[1] as string[], { cwd: repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
       child = started;
-      exited = new Promise((resolve) => started.once('exit', () => resolve()));
+      children.add(started);
+      exited = new Promise((resolve) =>
+        started.once('exit', () => {
+          children.delete(started);
+          resolve();
+        }),
+      );
       const marker = `listening on http://127.0.0.1:${options.port}`;
       let seen = '';
       await new Promise<void>((resolve, reject) => {

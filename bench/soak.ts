@@ -6,6 +6,9 @@
  */
 import { parseArgs } from 'node:util';
 import { runDrill } from './soak-drill';
+import { exitOnSignals } from './server-process';
+
+exitOnSignals();
 
 const { values } = parseArgs({
   options: {
