@@ -41,12 +41,12 @@ class PermsocketConsumer(AsyncWebsocketConsumer):
 
     def validate(self, action, payload):
         """Returns a message saying what is wrong with the payload, or None when it is good."""
-        raise NotImplementedError
+        raise TypeError(f"{type(self).__name__} must define validate(action, payload)")
 
     async def perform(self, spec, payload, user):
         """Carries out an allowed action for `user` (freshly loaded) and returns its `data`.
         Raise ActionError for a refusal such as `not_found`."""
-        raise NotImplementedError
+        raise TypeError(f"{type(self).__name__} must define perform(spec, payload, user)")
 
     # -- connection lifecycle -----------------------------------------------------------------
 
