@@ -3,64 +3,25 @@
  * node and chat events reach sockets on a second node, and a `manage.py` command run beside the
  * server reaches the open sockets as a `perms` push and as a 4403 close.
  */
-import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { INSTALL_HINT, PYTHON, djangoUnavailable, startDjangoServer } from '../conformance/django-server';
-import { RawClient, adminChange, expectServerClose, freePort, grantPath, login } from '../conformance/helpers';
+import { PYTHON, djangoUnavailable, startDjangoServer } from '../conformance/django-server';
+import { RawClient, adminChange, expectServerClose, grantPath, login } from '../conformance/helpers';
 import type { TestServer } from '../conformance/server';
+import { redisUnavailable, startRedis, type TestRedis } from './redis-server';
 
 const run = promisify(execFile);
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 
-function unavailable(): string | null {
-  const django = djangoUnavailable();
-  if (django) return django;
-  const redis = spawnSync('redis-server', ['--version'], { stdio: 'ignore' });
-  return redis.error || redis.status !== 0 ? `redis-server is not installed; install it with:\n  ${INSTALL_HINT}` : null;
-}
-
-const missing = unavailable();
-if (missing && process.env.CI === 'true') throw new Error(missing);
-if (missing) console.warn(`\nSkipping the Django push tests: ${missing}\n`);
-
-/** A private Redis on a free port, without persistence, stopped by its PID. */
-async function startRedis(): Promise<{ url: string; stop: () => Promise<void> }> {
-  const port = await freePort();
-  const child: ChildProcess = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  let output = '';
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`redis-server did not start:\n${output}`)), 10_000);
-    child.stdout?.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      if (output.includes('Ready to accept connections')) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`redis-server exited with ${code}:\n${output}`));
-    });
-  });
-  return {
-    url: `redis://127.0.0.1:${port}/0`,
-    async stop() {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
-      await exited;
-      clearTimeout(timer);
-    },
-  };
-}
+const django = djangoUnavailable();
+if (django && process.env.CI === 'true') throw new Error(django);
+if (django) console.warn(`\nSkipping the Django push tests: ${django}\n`);
+const missing = django ?? redisUnavailable();
 
 describe.skipIf(missing !== null)('the Django server with REDIS_URL', () => {
-  let redis: Awaited<ReturnType<typeof startRedis>>;
+  let redis: TestRedis;
   let server: TestServer;
   /** A second node on the same database, secret and Redis. */
   let other: TestServer;

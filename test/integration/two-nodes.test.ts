@@ -6,9 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RawClient, adminChange, expectServerClose, grantPath, login, type Frame, type Session } from '../conformance/helpers';
 import { startNodeServer } from '../conformance/node-server';
 import type { TestServer } from '../conformance/server';
-import { startRedis, type TestRedis } from './redis-server';
+import { redisUnavailable, startRedis, type TestRedis } from './redis-server';
 
-describe('two Node nodes sharing Redis', () => {
+describe.skipIf(redisUnavailable() !== null)('two Node nodes sharing Redis', () => {
   let redis: TestRedis;
   let nodeA: TestServer;
   let nodeB: TestServer;
