@@ -194,19 +194,28 @@ class PermsocketConsumer(AsyncWebsocketConsumer):
         else:
             await self._accept_request(frame)
 
-    async def _authenticate(self, token):
-        if self.auth_timer is not None:
-            self.auth_timer.cancel()
+    async def _verified(self, token):
+        """Verifies a token and loads its user fresh: (claims, user, version, grants), or None after
+        closing with 4401. A token naming no user is as invalid as a badly signed one."""
         claims = decode_access_token(token)
         if claims is None:
             await self.fail(4401, "unauthenticated", "invalid or expired token")
-            return
+            return None
         user, version, grants = await database_sync_to_async(snapshot)(claims["sub"])
         if self.closing:
-            return
+            return None
         if user is None:
             await self.fail(4401, "unauthenticated", "unknown user")
+            return None
+        return claims, user, version, grants
+
+    async def _authenticate(self, token):
+        if self.auth_timer is not None:
+            self.auth_timer.cancel()
+        verified = await self._verified(token)
+        if verified is None:
             return
+        claims, user, version, grants = verified
         if not user.is_active:
             await self.fail(4403, "forbidden", "the user is inactive")
             return
@@ -218,17 +227,11 @@ class PermsocketConsumer(AsyncWebsocketConsumer):
         await self._auth_ok(user, claims["exp"], version, grants)
 
     async def _refresh(self, token):
-        claims = decode_access_token(token)
-        if claims is None:
-            await self.fail(4401, "unauthenticated", "invalid or expired token")
+        verified = await self._verified(token)
+        if verified is None:
             return
-        user, version, grants = await database_sync_to_async(snapshot)(claims["sub"])
-        if self.closing:
-            return
-        # A token naming no user is as invalid as a badly signed one; only a real other user is 4403.
-        if user is None:
-            await self.fail(4401, "unauthenticated", "unknown user")
-            return
+        claims, user, version, grants = verified
+        # Only a real other user is 4403; an unknown one was a 4401 above.
         if user.pk != self.user_id:
             await self.fail(4403, "forbidden", "auth.refresh with a token of another user")
             return

@@ -34,23 +34,11 @@ def _group_member_ids(group_ids):
     return list(User.objects.filter(groups__in=group_ids).values_list("pk", flat=True))
 
 
-@receiver(m2m_changed, sender=User.user_permissions.through)
-def user_permissions_changed(sender, instance, action, reverse, pk_set, **kwargs):
-    """user.user_permissions.add/remove/clear, or permission.user_set.add/remove/clear."""
-    if not reverse:
-        if action in ("post_add", "post_remove", "post_clear"):
-            permissions_may_have_changed([instance.pk])
-    elif action == "pre_clear":
-        instance._permsocket_cleared = list(instance.user_set.values_list("pk", flat=True))
-    elif action == "post_clear":
-        permissions_may_have_changed(getattr(instance, "_permsocket_cleared", []))
-    elif pk_set:
-        permissions_may_have_changed(pk_set)
-
-
-@receiver(m2m_changed, sender=User.groups.through)
-def user_groups_changed(sender, instance, action, reverse, pk_set, **kwargs):
-    """user.groups.add/remove/clear, or group.user_set.add/remove/clear."""
+def _user_m2m_changed(instance, action, reverse, pk_set):
+    """A change to one of the user's many-to-many relations (permissions or groups), made from
+    either side: user.<relation>.add/remove/clear, or <other>.user_set.add/remove/clear. Only
+    post_ actions push, so the push reads the committed change; a clear from the other side
+    remembers its users in pre_clear, since post_clear no longer knows them."""
     if not reverse:
         if action in ("post_add", "post_remove", "post_clear"):
             permissions_may_have_changed([instance.pk])
@@ -60,6 +48,18 @@ def user_groups_changed(sender, instance, action, reverse, pk_set, **kwargs):
         permissions_may_have_changed(getattr(instance, "_permsocket_cleared", []))
     elif action in ("post_add", "post_remove") and pk_set:
         permissions_may_have_changed(pk_set)
+
+
+@receiver(m2m_changed, sender=User.user_permissions.through)
+def user_permissions_changed(sender, instance, action, reverse, pk_set, **kwargs):
+    """user.user_permissions.add/remove/clear, or permission.user_set.add/remove/clear."""
+    _user_m2m_changed(instance, action, reverse, pk_set)
+
+
+@receiver(m2m_changed, sender=User.groups.through)
+def user_groups_changed(sender, instance, action, reverse, pk_set, **kwargs):
+    """user.groups.add/remove/clear, or group.user_set.add/remove/clear."""
+    _user_m2m_changed(instance, action, reverse, pk_set)
 
 
 @receiver(m2m_changed, sender=Group.permissions.through)
