@@ -176,6 +176,27 @@ describe('refreshing the token', () => {
   });
 });
 
+describe('a tab that was hidden', () => {
+  it('checks the expiry at once when it becomes visible again', async () => {
+    const page = Object.assign(new EventTarget(), { visibilityState: 'hidden' });
+    (globalThis as { document?: unknown }).document = page;
+    try {
+      const getToken = vi.fn(async () => tokenFor(300));
+      start({ getToken, ping: { interval: 0 } });
+      await tick(10);
+      // A hidden tab's timers are throttled: the clock moves on, the refresh timer has not fired.
+      vi.setSystemTime(Date.now() + 250_000);
+      page.visibilityState = 'visible';
+      page.dispatchEvent(new Event('visibilitychange'));
+      await tick(0);
+      expect(server.last.frames.some((f) => f.type === 'auth.refresh')).toBe(true);
+      expect(server.connections).toHaveLength(1);
+    } finally {
+      delete (globalThis as { document?: unknown }).document;
+    }
+  });
+});
+
 describe('what a UI sees across refreshes and reconnects', () => {
   it('keeps the same user object through a silent refresh, so nothing re-renders for it', async () => {
     const getToken = vi.fn(async () => tokenFor(300));
