@@ -4,7 +4,6 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { repoRoot } from './machine';
 
 /** How long a server may take to print its "listening on" line. */
@@ -51,18 +50,8 @@ export interface ServerProcess {
   output(): string;
 }
 
-/** Resolves with a port that was free a moment ago on 127.0.0.1. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      probe.close(() => resolve(port));
-    });
-  });
-}
+// One free-port probe for tests and benchmarks alike.
+export { freePort } from '../test/conformance/helpers';
 
 /** Reads VmRSS of a process from /proc, in bytes. */
 export function rssOf(pid: number): number {
