@@ -39,6 +39,12 @@ export interface ServerConfig {
    * dropped as idle. Not an environment variable: tests shorten it in-process.
    */
   heartbeatMs: number;
+  /**
+   * Most bytes a connection may have queued for sending. A peer that stops reading while answers
+   * and pushes pile up is closed with 1013 past it, so one slow reader cannot exhaust the memory.
+   * Not an environment variable: tests lower it in-process.
+   */
+  maxBufferedBytes: number;
 }
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -107,6 +113,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, warn: (message: string) => vo
     authTimeoutMs: positiveNumber(env, 'AUTH_TIMEOUT', 5) * 1000,
     staticDir: DEFAULT_STATIC_DIR,
     heartbeatMs: 30_000,
+    maxBufferedBytes: 8 * 1024 * 1024,
   };
 }
 

@@ -76,7 +76,12 @@ export function acceptConnection(ws: WebSocket, request: IncomingMessage, deps: 
   const closedWaiters = new Set<() => void>();
 
   const send = (frame: ServerFrame) => {
-    if (ws.readyState === ws.OPEN) ws.send(encodeFrame(frame));
+    if (ws.readyState !== ws.OPEN) return;
+    ws.send(encodeFrame(frame));
+    // The backlog only grows while the peer does not read; past the cap it must reconnect (1013).
+    if (ws.bufferedAmount > config.maxBufferedBytes) {
+      closeWith(CloseCode.TryAgainLater, `too slow: ${ws.bufferedAmount} bytes waiting to be read`);
+    }
   };
 
   /** Closes from the server side; a 4xxx close is preceded by an `error` frame with its code word. */

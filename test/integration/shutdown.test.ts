@@ -67,6 +67,26 @@ describe('the in-process server', () => {
     lively.close();
   });
 
+  it('closes with 1013 a socket that stops reading while answers pile up, and keeps serving the others', async () => {
+    const server = await startInProcess({ env: { RATE_LIMIT: 'off' }, overrides: { maxBufferedBytes: 256 * 1024 } });
+    started.push(server);
+    const asTest = server as unknown as TestServer;
+    const token = (await login(asTest, 'alice')).accessToken;
+    const writer = (await RawClient.signedIn(asTest, token)).client;
+    // A full room makes every history answer about 200 KB.
+    for (let i = 0; i < 100; i++) await writer.request('chat.send', { room: 'general', text: 'x'.repeat(2000) });
+    const stalled = (await RawClient.signedIn(asTest, token)).client;
+    stalled.ws.pause();
+    // Enough answers to fill the kernel's socket buffers and then the server's own queue.
+    for (let i = 0; i < 150; i++) stalled.send({ type: 'req', id: `h${i}`, action: 'chat.history', payload: { room: 'general' } });
+    await expect.poll(() => server.logs(), { timeout: 10_000 }).toMatch(/ws\.refused .*"code":1013/);
+    stalled.ws.resume();
+    expect([1013, 1006]).toContain((await stalled.waitClosed()).code);
+    expect(server.logs()).not.toContain(token);
+    expect((await writer.request('chat.history', { room: 'general' })).ok).toBe(true);
+    writer.close();
+  });
+
   it('serves the built web app, falls back to index.html for app routes, and never serves outside its folder', async () => {
     const server = await startInProcess({ overrides: { staticDir } });
     started.push(server);
