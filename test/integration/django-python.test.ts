@@ -1,4 +1,7 @@
-/** Runs the Django server's Python unit tests (frame parsing, validation, rate limit, contract). */
+/**
+ * Runs the Django server's Python tests: frame parsing, validation, rate limit, contract, and the
+ * consumer's channel-layer group membership across refreshes.
+ */
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';

@@ -220,9 +220,7 @@ class PermsocketConsumer(AsyncWebsocketConsumer):
             await self.fail(4403, "forbidden", "the user is inactive")
             return
         self.user_id = user.pk
-        for group in (pushes.user_group(user.pk), pushes.BROADCAST_GROUP):
-            await self.channel_layer.group_add(group, self.channel_name)
-            self.joined.append(group)
+        await self._join_groups()
         self._expire_at(claims["exp"])
         await self._auth_ok(user, claims["exp"], version, grants)
 
@@ -239,7 +237,16 @@ class PermsocketConsumer(AsyncWebsocketConsumer):
             await self.fail(4403, "forbidden", "the user is inactive")
             return
         self._expire_at(claims["exp"])
+        # Channel layers forget a group member after group_expiry (a day by default); every open
+        # socket refreshes within one token lifetime, so joining again here keeps it a member.
+        await self._join_groups()
         await self._auth_ok(user, claims["exp"], version, grants)
+
+    async def _join_groups(self):
+        for group in (pushes.user_group(self.user_id), pushes.BROADCAST_GROUP):
+            await self.channel_layer.group_add(group, self.channel_name)
+            if group not in self.joined:
+                self.joined.append(group)
 
     async def _auth_ok(self, user, exp, version, grants):
         await self.send_frame(
