@@ -40,6 +40,9 @@ DATABASES = {
     "default": {
         "ENGINE": "django.db.backends.sqlite3",
         "NAME": str(env.DATABASE),
+        # Channels closes "old" connections around every database_sync_to_async call; with the
+        # default CONN_MAX_AGE of 0 each request reopened the file and re-ran the PRAGMA.
+        "CONN_MAX_AGE": None,
         # A management command in another process may write while the server does.
         "OPTIONS": {"timeout": 20},
     }
