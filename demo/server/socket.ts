@@ -75,8 +75,21 @@ export function acceptConnection(ws: WebSocket, request: IncomingMessage, deps: 
   let closed = false;
   const closedWaiters = new Set<() => void>();
 
+  // ws writes every frame with its own syscall. Holding the socket corked until the event loop
+  // comes round sends all the answers of one turn together (one writev instead of dozens).
+  const tcp = request.socket;
+  let corked = false;
+  const uncork = () => {
+    corked = false;
+    tcp.uncork();
+  };
   const send = (frame: ServerFrame) => {
     if (ws.readyState !== ws.OPEN) return;
+    if (!corked) {
+      corked = true;
+      tcp.cork();
+      setImmediate(uncork);
+    }
     ws.send(encodeFrame(frame));
     // The backlog only grows while the peer does not read; past the cap it must reconnect (1013).
     if (ws.bufferedAmount > config.maxBufferedBytes) {
