@@ -220,10 +220,12 @@ export function createClient<C extends Contract>(options: ClientOptions<C>): Cli
   }
 
   function scheduleReconnect() {
+    const current = generation;
     setState('reconnecting');
+    // A listener may have called close() (or connect()) just now: that decision wins.
+    if (current !== generation) return;
     let delay = backoffDelay(attempt++, retry);
     if (rateLimited) delay = Math.max(delay, lastServerError?.retryAfterMs ?? 0, retry.rateLimitDelay);
-    const current = generation;
     reconnectTimer = setTimeout(() => {
       if (current === generation) open('connect');
     }, delay);
@@ -293,17 +295,22 @@ export function createClient<C extends Contract>(options: ClientOptions<C>): Cli
     // Same user, same object: a silent refresh must not re-render everything that shows the user.
     if (user?.id !== frame.user.id || user.name !== frame.user.name) user = frame.user;
     if (state === 'authenticating' && pendingAuth) {
+      const current = generation;
       session = pendingAuth;
       pendingAuth = null;
       rejected = false;
       rateLimited = false;
       tokens.schedule(session, frame.exp, frame.now);
       permissions = createPermissionSet(frame.perms.version, frame.perms.grants);
-      setState('ready');
-      emit('permissions', permissions);
-      emit('ready', { user, permissions });
+      // Timers first: a listener below may close the client, and stop() must find them to clear.
       if (ping.interval > 0) pingTimer = setInterval(sendPing, ping.interval);
       stableTimer = setTimeout(() => (attempt = 0), retry.resetAfter);
+      setState('ready');
+      if (current !== generation) return;
+      emit('permissions', permissions);
+      if (current !== generation) return;
+      emit('ready', { user, permissions });
+      if (current !== generation) return;
       flush();
       return;
     }
@@ -354,12 +361,22 @@ export function createClient<C extends Contract>(options: ClientOptions<C>): Cli
     }
   }
 
-  /** Drops the current socket on purpose and connects again at once. */
+  /**
+   * Another user signed in: drops the socket on purpose and connects again at once as that user.
+   * Until their auth.ok the client is reconnecting with no user and no permissions, so nothing is
+   * shown or checked with the old user's grants and new requests wait for the new socket.
+   */
   function restart() {
+    const current = generation;
     closingOnPurpose = true;
     socket.close(CloseCode.Normal, 'starting over');
     closingOnPurpose = false;
     afterSocketLost();
+    user = null;
+    setState('reconnecting');
+    if (current !== generation) return;
+    if (permissions !== EMPTY_PERMISSIONS) setPermissions(EMPTY_PERMISSIONS);
+    if (current !== generation) return;
     open('connect');
   }
 
@@ -371,8 +388,11 @@ export function createClient<C extends Contract>(options: ClientOptions<C>): Cli
   }
 
   function onClose(event: { code: number; reason: string }) {
+    const current = generation;
     emit('close', { code: event.code, reason: event.reason ?? '' });
     if (closingOnPurpose) return;
+    // A close listener called close() (and perhaps connect()): stop() has already cleaned up.
+    if (current !== generation) return;
     afterSocketLost();
     const decision = decideOnClose(event.code);
     const why = lastServerError?.message ?? event.reason ?? '';
@@ -390,8 +410,9 @@ export function createClient<C extends Contract>(options: ClientOptions<C>): Cli
         return;
       }
       rejected = true;
+      const current = generation;
       setState('reconnecting');
-      open('rejected');
+      if (current === generation) open('rejected');
       return;
     }
     rateLimited = decision.rateLimited;
@@ -416,8 +437,10 @@ export function createClient<C extends Contract>(options: ClientOptions<C>): Cli
     else if (!(error instanceof ConnectionLostError)) emit('error', error);
   }
 
+  // One at a time from the live queue: a listener that closes the client stops the loop (the rest
+  // were rejected while still queued), and a request made from a listener queues behind the rest.
   function flush() {
-    for (const request of requests.take()) dispatch(request);
+    for (let request = requests.next(); request; request = state === 'ready' ? requests.next() : undefined) dispatch(request);
   }
 
   /** Sends one request now, unless the current permissions refuse it. */

@@ -29,7 +29,7 @@ export interface RequestOptions {
 
 /** The queue and the in-flight table of one client. */
 export interface RequestTracker {
-  /** Registers a request; it waits in the queue until {@link RequestTracker.take} or is sent now. */
+  /** Registers a request; it waits in the queue until {@link RequestTracker.next} or is sent now. */
   add(
     action: string,
     payload: unknown,
@@ -39,8 +39,8 @@ export interface RequestTracker {
   ): { request: PendingRequest; promise: Promise<unknown> };
   /** Queues a request for the next connection; throws QueueFullError past `maxQueued`. */
   enqueue(request: PendingRequest): void;
-  /** Removes and returns everything queued, oldest first. */
-  take(): PendingRequest[];
+  /** Removes and returns the oldest queued request, or undefined when none waits. */
+  next(): PendingRequest | undefined;
   /** Records a request as sent under a new, connection-unique id. */
   sent(request: PendingRequest): string;
   /** Settles the request in flight under `id`; returns it, or undefined for an unknown or late id. */
@@ -108,10 +108,8 @@ export function createRequestTracker(maxQueued: number): RequestTracker {
       }
       queue.push(request);
     },
-    take() {
-      const taken = queue;
-      queue = [];
-      return taken;
+    next() {
+      return queue.shift();
     },
     sent(request) {
       const id = `${prefix}${(++counter).toString(36)}`;

@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { createClient } from 'permsocket';
 import { chatContract } from '../../demo/contract';
-import { WS_URL, jwt, nowSeconds, tick } from './fake-server';
+import { WS_URL, authOk, grantsOf, jwt, nowSeconds, tick } from './fake-server';
 import { useFakeServer } from './harness';
 
 const { server, start } = useFakeServer();
@@ -117,5 +117,54 @@ describe('malformed frames', () => {
     } finally {
       globalThis.reportError = original;
     }
+  });
+});
+
+describe('listeners that close the client', () => {
+  it('stays closed when a state listener closes it on the way to reconnecting', async () => {
+    const { client } = start({ on: { state: (state) => state === 'reconnecting' && client.close() } });
+    await tick(10);
+    server.last.close(1001);
+    await tick(60_000);
+    expect(client.state).toBe('closed');
+    expect(server.connections).toHaveLength(1);
+  });
+
+  it('stays closed when a state listener closes it after a 4401', async () => {
+    const { client } = start({ on: { state: (state) => state === 'reconnecting' && client.close() } });
+    await tick(10);
+    server.last.close(4401);
+    await tick(60_000);
+    expect(client.state).toBe('closed');
+    expect(server.connections).toHaveLength(1);
+  });
+
+  it('stays closed when a close listener closes it', async () => {
+    const { client } = start({ on: { close: () => client.close() } });
+    await tick(10);
+    server.last.close(1006);
+    await tick(60_000);
+    expect(client.state).toBe('closed');
+    expect(server.connections).toHaveLength(1);
+  });
+
+  it('leaves no timer running when a ready listener closes it', async () => {
+    const { client } = start({ on: { ready: () => client.close() } });
+    await tick(10);
+    expect(client.state).toBe('closed');
+    expect(vi.getTimerCount()).toBe(0);
+    await tick(60_000);
+    expect(server.last.frames.map((f) => f.type)).toEqual(['auth']);
+  });
+
+  it('rejects the rest of the queue with ConnectionLostError when a permission-denied listener closes it mid-flush', async () => {
+    server.script({ onAuth: (token) => authOk(token, grantsOf(1, ['chat.view_message'])) });
+    const { client } = start({ on: { 'permission-denied': () => client.close() } });
+    const send = client.request('chat.send', { room: 'general', text: 'x' }).catch((e: unknown) => e);
+    const history = client.request('chat.history', { room: 'general' }).catch((e: unknown) => e);
+    await tick(10);
+    expect(await send).toMatchObject({ name: 'PermissionDeniedError', source: 'local' });
+    expect(await history).toMatchObject({ name: 'ConnectionLostError' });
+    expect(server.last.frames.filter((f) => f.type === 'req')).toEqual([]);
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import { AuthError } from 'permsocket';
-import { jwt, nowSeconds, tick } from './fake-server';
+import { authOk, grantsOf, jwt, nowSeconds, tick } from './fake-server';
 import { useFakeServer, withWindowEvents } from './harness';
 
 const { server, start } = useFakeServer();
@@ -122,6 +122,37 @@ describe('refreshing the token', () => {
     await tick(241_000);
     expect(server.connections).toHaveLength(2);
     expect(server.connections[0]!.frames.some((f) => f.type === 'auth.refresh')).toBe(false);
+  });
+
+  it('forgets the old user while it switches to another, and sends a request made meanwhile as the new one', async () => {
+    let sub = '1';
+    let release: (() => void) | undefined;
+    const getToken = vi.fn(async ({ reason }: { reason: string }) => {
+      // The new user's token for the new socket arrives slowly: time to look at the client in between.
+      if (sub === '2' && reason === 'connect') await new Promise<void>((resolve) => (release = resolve));
+      return tokenFor(300, sub);
+    });
+    server.script({
+      onAuth: (token, connection) => {
+        const bob = connection === server.connections[1];
+        connection.send(authOk(token, grantsOf(1, bob ? ['chat.view_message'] : ['*']), bob ? { id: '2', name: 'bob' } : { id: '1', name: 'alice' }));
+      },
+    });
+    const { client, states } = start({ getToken });
+    await tick(10);
+    sub = '2';
+    await tick(240_000);
+    expect(client.state).toBe('reconnecting');
+    expect(client.user).toBeNull();
+    expect(client.permissions.grants).toEqual([]);
+    expect(client.can('chat.send', { room: 'general', text: 'hi' })).toBe(false);
+    const answer = client.request('chat.history', { room: 'general' }, { timeout: 60_000 });
+    release?.();
+    await tick(10);
+    await expect(answer).resolves.toEqual({ echo: { room: 'general' } });
+    expect(server.connections[1]!.frames.filter((f) => f.type === 'req')).toHaveLength(1);
+    expect(client.user).toEqual({ id: '2', name: 'bob' });
+    expect(states.slice(-3)).toEqual(['reconnecting', 'authenticating', 'ready']);
   });
 
   it('retries a failed refresh with backoff while the token is valid and reports the error', async () => {

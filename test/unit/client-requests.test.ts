@@ -146,6 +146,20 @@ describe('the offline queue', () => {
     await Promise.all(results);
   });
 
+  it('queues a request made by a listener during the flush behind the ones already waiting', async () => {
+    server.script({ onAuth: (token) => authOk(token, grantsOf(1, ['chat.view_message'])) });
+    let late: Promise<unknown> | undefined;
+    const { client } = start({
+      on: { 'permission-denied': () => void (late = client.request('chat.history', { room: 'late' })) },
+    });
+    const denied = client.request('chat.send', { room: 'general', text: 'x' }).catch((e: unknown) => e);
+    const waiting = client.request('chat.history', { room: 'waiting' });
+    await tick(10);
+    await denied;
+    await Promise.all([waiting, late]);
+    expect(requestsOn(server.last).map((f) => (f.payload as { room: string }).room)).toEqual(['waiting', 'late']);
+  });
+
   it('rejects with QueueFullError past maxQueued, keeping the queued ones', async () => {
     const { client } = start({ maxQueued: 2 });
     const first = client.request('chat.history', { room: 'general' });
