@@ -59,7 +59,7 @@ export interface TokenManager {
   readonly expiresAt: number | null;
   /** Stops the timer but keeps `expiresAt`: the token stays valid while the client reconnects. */
   pause(): void;
-  /** Stops the timer and forgets the session. */
+  /** Stops the timers and forgets the session and any getToken call still running. */
   stop(): void;
 }
 
@@ -73,7 +73,7 @@ export function createTokenManager(options: {
   refreshSkew: number;
   onRefreshDue: () => void;
 }): TokenManager {
-  let inflight: { reason: TokenReason; call: Promise<TokenInfo> } | null = null;
+  let inflight: { reason: TokenReason; call: Promise<TokenInfo>; limit: ReturnType<typeof setTimeout> | undefined } | null = null;
   let expiresAt: number | null = null;
   let refreshAt: number | null = null;
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -98,8 +98,9 @@ export function createTokenManager(options: {
     fetch(reason) {
       // A rejected token forces a new call: a fetch already running may return that very token.
       if (inflight && (reason !== 'rejected' || inflight.reason === 'rejected')) return inflight.call;
+      let limit: ReturnType<typeof setTimeout> | undefined;
       const call = new Promise<TokenInfo>((resolve, reject) => {
-        const limit = setTimeout(
+        limit = setTimeout(
           () => reject(new TimeoutError(`getToken did not return within ${options.timeout} ms`)),
           options.timeout,
         );
@@ -117,7 +118,7 @@ export function createTokenManager(options: {
             },
           );
       });
-      inflight = { reason, call };
+      inflight = { reason, call, limit };
       // A result that arrives after its timeout is dropped: the promise has settled already.
       const release = () => {
         if (inflight?.call === call) inflight = null;
@@ -147,6 +148,10 @@ export function createTokenManager(options: {
       refreshAt = null;
     },
     stop() {
+      // A call still running is forgotten: its timeout timer must not keep a Node process alive,
+      // and the next connect() starts a call of its own rather than waiting on this one.
+      if (inflight) clearTimeout(inflight.limit);
+      inflight = null;
       clearTimeout(timer);
       refreshAt = null;
       expiresAt = null;

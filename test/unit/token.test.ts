@@ -200,6 +200,20 @@ describe('createTokenManager: fetching', () => {
   });
 });
 
+describe('createTokenManager: stopping', () => {
+  it('forgets a getToken call still running: no timer is left, and the next fetch asks getToken again', async () => {
+    const first = deferred<string>();
+    const getToken = vi.fn().mockReturnValueOnce(first.promise).mockResolvedValue(jwt({ sub: '1', exp: T0 / 1000 + 300 }));
+    const { tokens } = manager(getToken);
+    void tokens.fetch('connect');
+    await vi.advanceTimersByTimeAsync(0);
+    tokens.stop();
+    expect(vi.getTimerCount()).toBe(0);
+    await expect(tokens.fetch('connect')).resolves.toMatchObject({ subject: '1' });
+    expect(getToken).toHaveBeenCalledTimes(2);
+  });
+});
+
 describe('createTokenManager: the refresh-ahead timer', () => {
   const nowS = T0 / 1000;
   const session = (lifetime: number, sub = '1'): TokenInfo => readToken(jwt({ sub, exp: nowS + lifetime }));
