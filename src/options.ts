@@ -102,7 +102,8 @@ export interface PingOptions {
   interval?: number;
   /**
    * With no frame from the server this long after a ping (or after `auth`), the socket is taken
-   * as dead: the client closes it itself (code 4000) and reconnects at once.
+   * as dead: the client closes it itself (code 4000) and reconnects with backoff, without waiting
+   * for the dead peer's close.
    * @default 10000
    */
   timeout?: number;
