@@ -59,6 +59,8 @@ export const chatContract = defineContract({
         if (length < 1 || length > MAX_TEXT_LENGTH) {
           return `expected 'text' to be 1-${MAX_TEXT_LENGTH} characters, got ${length}`;
         }
+        // A lone surrogate (from a JSON escape) is no character at all: it would be stored as U+FFFD.
+        if (/\p{Cs}/u.test(p.text)) return "expected 'text' to be valid Unicode";
         return undefined;
       },
     }),

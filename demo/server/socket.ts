@@ -292,7 +292,9 @@ export function acceptConnection(ws: WebSocket, request: IncomingMessage, deps: 
       return;
     }
     if (!parsed.ok) {
-      send({ type: 'res', id: parsed.id, ok: false, error: { code: parsed.errorCode, message: parsed.message } });
+      // A good id still in flight is a bad id (4400) before it is a bad payload.
+      if (inFlight.has(parsed.id)) closeWith(CloseCode.BadRequest, `request id "${parsed.id}" is already in flight`);
+      else send({ type: 'res', id: parsed.id, ok: false, error: { code: parsed.errorCode, message: parsed.message } });
       return;
     }
     const frame = parsed.frame;

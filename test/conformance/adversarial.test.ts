@@ -201,6 +201,16 @@ describe.each(servers)('$name server under adversarial input', ({ start }) => {
       await expectServerClose(client, 4400);
     });
 
+    it('closes with 4400 on a malformed req reusing the id of a request still in flight', async () => {
+      const client = await signedIn();
+      client.sendTogether([
+        { type: 'req', id: 'same', action: 'chat.history', payload: { room: 'general' } },
+        { type: 'req', id: 'same', payload: {} },
+      ]);
+      await expectServerClose(client, 4400);
+      expect(client.received('res').filter((res) => res.ok === false)).toEqual([]);
+    });
+
     it('accepts an id again once its request was answered', async () => {
       const client = await signedIn();
       expect((await client.request('chat.history', { room: 'general' }, 'again')).ok).toBe(true);
@@ -279,6 +289,19 @@ describe.each(servers)('$name server under adversarial input', ({ start }) => {
       expect(authOk.user).toEqual({ id: alice.userId, name: 'alice' });
       expect(authOk.exp).toBe(Number(JSON.parse(Buffer.from(fresh.split('.')[1] ?? '', 'base64url').toString()).exp));
       expect(authOk.perms.grants).toEqual(['chat.send_message', 'chat.view_message']);
+      client.close();
+    });
+  });
+
+  describe('a refresh with an earlier expiry', () => {
+    it('keeps the later expiry: a refresh never shortens the session', async () => {
+      const claims = { sub: alice.userId, name: 'alice', aud: 'permsocket' };
+      const long = token(await forgeToken(server.jwtSecret, { ...claims, expiresIn: 600 }));
+      const client = (await RawClient.signedIn(server, long)).client;
+      const short = token(await forgeToken(server.jwtSecret, { ...claims, expiresIn: 120 }));
+      client.send({ type: 'auth.refresh', token: short });
+      const authOk = await client.next('auth.ok');
+      expect(authOk.exp).toBe(Number(JSON.parse(Buffer.from(long.split('.')[1] ?? '', 'base64url').toString()).exp));
       client.close();
     });
   });

@@ -129,6 +129,7 @@ describe.each(servers)('$name server chat app', ({ start }) => {
     ['a missing text', 'chat.send', { room: 'general' }],
     ['a numeric text', 'chat.send', { room: 'general', text: 5 }],
     ['an empty text', 'chat.send', { room: 'general', text: '' }],
+    ['a text with a lone surrogate (no character at all)', 'chat.send', { room: 'general', text: 'a\ud800b' }],
     ['a delete without id', 'chat.delete', { room: 'general' }],
     ['a delete with a numeric id', 'chat.delete', { room: 'general', id: 5 }],
   ])('answers bad_request for %s', async (_name, action, payload) => {

@@ -49,16 +49,19 @@ DATABASES = {
 }
 DEFAULT_AUTO_FIELD = "django.db.models.AutoField"
 
+# A full channel drops what is sent to it without a word, a `perms` push or a deactivation as
+# readily as a chat event: room for a burst of events (the default is 100 per socket).
+CHANNEL_CAPACITY = 2000
 if env.REDIS_URL:
     # Several processes (server nodes, manage.py commands) share pushes only through Redis.
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [env.REDIS_URL]},
+            "CONFIG": {"hosts": [env.REDIS_URL], "capacity": CHANNEL_CAPACITY},
         }
     }
 else:
-    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer", "CONFIG": {"capacity": CHANNEL_CAPACITY}}}
 
 USE_TZ = True
 TIME_ZONE = "UTC"

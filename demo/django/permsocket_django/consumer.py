@@ -21,6 +21,11 @@ from .tokens import decode_access_token
 
 logger = logging.getLogger("permsocket")
 
+# How long a socket reuses its answer to "may this user see this event?" when no `perms` push came
+# in between. A change made through the ORM pushes `perms`, which forgets the answers at once; this
+# bounds how stale they can get after a change that bypassed signals (QuerySet.update, raw SQL).
+EVENT_CHECK_MAX_AGE = 1.0
+
 
 class ActionError(Exception):
     """Raised by `perform` to answer a request with `res` error `code` (`not_found`, ...)."""
@@ -57,6 +62,10 @@ class PermsocketConsumer(AsyncWebsocketConsumer):
         self.closing = False
         self.user_id = None
         self.sent_version = -1
+        self.session_exp = 0
+        # (permission, resource) -> allowed, for events; see EVENT_CHECK_MAX_AGE.
+        self.event_checks = {}
+        self.event_checks_at = 0.0
         self.in_flight = set()
         self.tasks = set()
         self.joined = []
@@ -210,8 +219,8 @@ class PermsocketConsumer(AsyncWebsocketConsumer):
         return claims, user, version, grants
 
     async def _authenticate(self, token):
-        if self.auth_timer is not None:
-            self.auth_timer.cancel()
+        # The auth timer runs until auth.ok: a verification that fails without closing (an error
+        # reading the user, say) still ends in 4408 instead of an open, unauthenticated socket.
         verified = await self._verified(token)
         if verified is None:
             return
@@ -219,10 +228,13 @@ class PermsocketConsumer(AsyncWebsocketConsumer):
         if not user.is_active:
             await self.fail(4403, "forbidden", "the user is inactive")
             return
+        if self.auth_timer is not None:
+            self.auth_timer.cancel()
         self.user_id = user.pk
         await self._join_groups()
-        self._expire_at(claims["exp"])
-        await self._auth_ok(user, claims["exp"], version, grants)
+        self.session_exp = claims["exp"]
+        self._expire_at(self.session_exp)
+        await self._auth_ok(user, self.session_exp, version, grants)
 
     async def _refresh(self, token):
         verified = await self._verified(token)
@@ -236,11 +248,14 @@ class PermsocketConsumer(AsyncWebsocketConsumer):
         if not user.is_active:
             await self.fail(4403, "forbidden", "the user is inactive")
             return
-        self._expire_at(claims["exp"])
+        # A refresh never shortens the session (an older token of the same user is still valid).
+        self.session_exp = max(self.session_exp, claims["exp"])
+        self._expire_at(self.session_exp)
+        self.event_checks = {}
         # Channel layers forget a group member after group_expiry (a day by default); every open
         # socket refreshes within one token lifetime, so joining again here keeps it a member.
         await self._join_groups()
-        await self._auth_ok(user, claims["exp"], version, grants)
+        await self._auth_ok(user, self.session_exp, version, grants)
 
     async def _join_groups(self):
         for group in (pushes.user_group(self.user_id), pushes.BROADCAST_GROUP):
@@ -332,16 +347,11 @@ class PermsocketConsumer(AsyncWebsocketConsumer):
         allowed = user.has_perm(permission, Resource(resource) if resource is not None else None)
         return user, version, grants, allowed
 
-    def _can(self, permission, resource):
-        user = snapshot(self.user_id)[0]
-        if user is None or not user.is_active:
-            return False
-        return permission is None or user.has_perm(permission, Resource(resource) if resource is not None else None)
-
     # -- channel-layer messages ------------------------------------------------------------------
 
     async def permsocket_perms(self, message):
         """The user's grants changed somewhere: send the current snapshot if it is newer."""
+        self.event_checks = {}
         if self.user_id is None or self.closing or message.get("version", 0) <= self.sent_version:
             return
         try:
@@ -359,13 +369,34 @@ class PermsocketConsumer(AsyncWebsocketConsumer):
             await self.fail(4403, "forbidden", "the user was deactivated")
 
     async def permsocket_event(self, message):
-        """A contract event: forwarded when this socket's user may see it, checked afresh."""
+        """A contract event: forwarded when this socket's user may see it.
+
+        Events are many and every database call waits for Channels' one database thread, so a
+        socket reuses its answer per (permission, resource) until a `perms` push or
+        EVENT_CHECK_MAX_AGE. Checking each event afresh let a chat burst back the socket's channel
+        up until the layer dropped messages, a deactivation among them."""
         if self.user_id is None or self.closing:
             return
-        try:
-            allowed = await database_sync_to_async(self._can)(message.get("permission"), message.get("resource"))
-        except Exception:
-            logger.exception("could not check an event's permission")
-            return
+        key = (message.get("permission"), message.get("resource"))
+        now = time.monotonic()
+        if now - self.event_checks_at > EVENT_CHECK_MAX_AGE:
+            self.event_checks = {}
+            self.event_checks_at = now
+        allowed = self.event_checks.get(key)
+        if allowed is None:
+            try:
+                user, version, grants, allowed = await database_sync_to_async(self._check)(*key)
+            except Exception:
+                logger.exception("could not check an event's permission")
+                return
+            if self.closing:
+                return
+            if user is None or not user.is_active:
+                await self.fail(4403, "forbidden", "the user is inactive")
+                return
+            if version > self.sent_version:
+                await self.send_frame({"type": "perms", "version": version, "grants": grants})
+                self.sent_version = version
+            self.event_checks[key] = allowed
         if allowed:
             await self.send_frame({"type": "event", "name": message["name"], "data": message["data"]})

@@ -5,32 +5,16 @@ longer than that would silently stop getting pushes. Each `auth.refresh` joins t
 This drives the real consumer through a WebsocketCommunicator with the in-memory layer, on a
 temporary SQLite database, and ages the layer's memberships instead of waiting.
 """
-import os
-import shutil
-import tempfile
 import unittest
+
+from tests import live_django
 
 SUBPROTOCOL = "permsocket.v1"
 GROUP_EXPIRY = 60
-_data_dir = None
 
 
 def setUpModule():
-    global _data_dir
-    _data_dir = tempfile.mkdtemp(prefix="permsocket-django-test-")
-    os.environ["DATABASE"] = os.path.join(_data_dir, "db.sqlite3")
-    os.environ["JWT_SECRET"] = "group-membership-test-secret-of-enough-length"
-    os.environ.pop("REDIS_URL", None)
-    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
-    import django
-    from django.core.management import call_command
-
-    django.setup()
-    call_command("migrate", verbosity=0, interactive=False)
-
-
-def tearDownModule():
-    shutil.rmtree(_data_dir, ignore_errors=True)
+    live_django.setup()
 
 
 class GroupMembershipTest(unittest.IsolatedAsyncioTestCase):
@@ -44,6 +28,7 @@ class GroupMembershipTest(unittest.IsolatedAsyncioTestCase):
         from permsocket_django.tokens import issue_access_token
 
         self.layer = get_channel_layer()
+        self.default_group_expiry = self.layer.group_expiry
         self.layer.group_expiry = GROUP_EXPIRY
         self.user = await database_sync_to_async(get_user_model().objects.create_user)(
             f"member-{self._testMethodName}", password="member-pass"
@@ -55,6 +40,7 @@ class GroupMembershipTest(unittest.IsolatedAsyncioTestCase):
 
     async def asyncTearDown(self):
         await self.socket.disconnect()
+        self.layer.group_expiry = self.default_group_expiry
 
     def age_memberships(self, seconds):
         """What `seconds` of wall time do to the layer's group memberships."""
