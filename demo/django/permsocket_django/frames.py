@@ -41,6 +41,12 @@ def _reject_constant(name):
     raise ValueError(f"invalid JSON constant {name}")
 
 
+def _js_number(digits):
+    # JavaScript reads every JSON number as a double; Python refuses an integer of over 4,300
+    # digits (a guard against slow parsing). A long one becomes a float, as in the browser.
+    return int(digits) if len(digits) <= 4300 else float(digits)
+
+
 def _bad(message):
     return FrameError(4400, "bad_request", message)
 
@@ -53,7 +59,7 @@ def parse_client_frame(text):
     if len(text) > MAX_FRAME_BYTES or len(text.encode("utf-8", "surrogatepass")) > MAX_FRAME_BYTES:
         raise FrameError(1009, "bad_request", f"frame larger than {MAX_FRAME_BYTES} bytes")
     try:
-        frame = json.loads(text, parse_constant=_reject_constant)
+        frame = json.loads(text, parse_constant=_reject_constant, parse_int=_js_number)
     except (ValueError, RecursionError):
         raise _bad("expected a JSON object, got invalid JSON") from None
     if not isinstance(frame, dict):

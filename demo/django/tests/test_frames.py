@@ -20,6 +20,11 @@ class ParseClientFrameTest(unittest.TestCase):
         for text in ("", "{", "[]", "null", "1", '{"type":1}', '{"type":"nope"}', '{"type":"ping","x":NaN}'):
             self.assertEqual(self.refused(text), 4400, text)
 
+    def test_reads_an_integer_too_long_for_python_as_a_float_like_javascript(self):
+        frame = parse_client_frame('{"type":"req","id":"1","action":"a","payload":' + "9" * 5000 + "}")
+        self.assertIsInstance(frame["payload"], float)
+        self.assertEqual(parse_client_frame('{"type":"req","id":"1","action":"a","payload":12}')["payload"], 12)
+
     def test_hands_a_missing_token_over_as_empty_for_verification_to_refuse(self):
         for text in ('{"type":"auth"}', '{"type":"auth","token":""}', '{"type":"auth.refresh","token":5}'):
             self.assertEqual(parse_client_frame(text)["token"], "", text)
