@@ -1,4 +1,5 @@
 """The chat app's socket: the contract's actions on top of PermsocketConsumer."""
+import re
 import time
 
 from channels.db import database_sync_to_async
@@ -14,6 +15,9 @@ from .validation import VALIDATORS
 
 CONTRACT = load_contract(settings.PERMSOCKET["CONTRACT"])
 HISTORY_LIMIT = 100
+# A message id is a canonical decimal row id, as in the Node server: no sign, no leading zero, no
+# non-ASCII digits ("01", "\u0661" and "\u00b2" name no message), at most 16 digits.
+MESSAGE_ID = re.compile(r"[1-9][0-9]{0,15}")
 
 
 def _history(room):
@@ -27,7 +31,7 @@ def _send(room, text, user):
 
 
 def _delete(room, message_id):
-    if not message_id.isdigit():
+    if not MESSAGE_ID.fullmatch(message_id):
         return False
     deleted, _ = Message.objects.filter(room=room, pk=int(message_id)).delete()
     return deleted > 0

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from .grants import USER_ID_PATTERN
 from .models import RefreshToken
 
 AUDIENCE = "permsocket"
@@ -40,9 +41,10 @@ def decode_access_token(token):
         )
     except Exception:  # PyJWTError, and anything a hostile token may provoke: all mean "invalid".
         return None
-    # PyJWT 2.6 does not check the type of sub; a user id is a non-empty string of digits here.
+    # PyJWT 2.6 does not check the type of sub. A user id is canonical ASCII decimal, as in the
+    # Node server: str.isdigit() would let "01" or "\u0661" (Arabic-Indic one) name user 1.
     sub = claims.get("sub")
-    if not isinstance(sub, str) or not sub.isdigit() or not isinstance(claims.get("exp"), (int, float)):
+    if not isinstance(sub, str) or not USER_ID_PATTERN.fullmatch(sub) or not isinstance(claims.get("exp"), (int, float)):
         return None
     return claims
 

@@ -27,6 +27,15 @@ def _with_refresh_cookie(response, raw):
     return response
 
 
+def _encodable(text):
+    """Whether `text` can be encoded as UTF-8 (it holds no lone surrogate)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _token_response(user, refresh_raw):
     access, ttl = tokens.issue_access_token(user)
     return _with_refresh_cookie(JsonResponse({"accessToken": access, "expiresIn": ttl}), refresh_raw)
@@ -46,6 +55,10 @@ def login(request):
     body = read_json(request)
     if body is None or not isinstance(body.get("username"), str) or not isinstance(body.get("password"), str):
         return json_error(400, "bad_request", "expected {username: string, password: string}")
+    # A lone surrogate (a JSON escape such as "\ud800") cannot be UTF-8 encoded, so it can match
+    # no stored username or password hash: wrong credentials, as in the Node server, not a 500.
+    if not (_encodable(body["username"]) and _encodable(body["password"])):
+        return json_error(401, "unauthenticated", "wrong username or password")
     # authenticate() refuses inactive users (ModelBackend.user_can_authenticate).
     user = authenticate(request, username=body["username"], password=body["password"])
     if user is None:
