@@ -52,6 +52,24 @@ def allow_protocol_close_codes():
     WebSocketProtocol.serverClose = server_close
 
 
+def refuse_bad_origins_with_403():
+    """The Origin allowlist is checked by config.asgi (exact string equality, HTTP 403), but
+    autobahn looks at the header first and fails the handshake with HTTP 400 when it does not
+    parse as a URL with a host (an empty or a bare-word Origin) or appears twice. The Node server
+    answers 403 for all of these (an Origin that is not on the allowlist), so these go out as 403
+    too, without echoing the client's text in the status line."""
+    from daphne.ws_protocol import WebSocketProtocol
+
+    original = WebSocketProtocol.failHandshake
+
+    def fail_handshake(self, reason, code=400, responseHeaders=None):
+        if code == 400 and str(reason).startswith("HTTP Origin header"):
+            return original(self, "Forbidden", 403, responseHeaders)
+        return original(self, reason, code, responseHeaders)
+
+    WebSocketProtocol.failHandshake = fail_handshake
+
+
 def prepare_database():
     """Creates the tables and the reference data the first time (both are no-ops afterwards)."""
     from django.core.management import call_command
@@ -68,7 +86,12 @@ def serve(host, port):
     from config.asgi import application
 
     def ready():
-        print(f"listening on http://{host}:{port}", flush=True)
+        # The port actually bound (PORT=0 lets the system pick one), as the Node server reports it;
+        # test factories and scripts read it from this line. daphne's TCP listen has completed by
+        # now: the endpoint listens synchronously and records each address in listen_success.
+        bound = server.listening_addresses[0][1] if server.listening_addresses else port
+        shown = f"[{host}]" if ":" in host else host
+        print(f"listening on http://{shown}:{bound}", flush=True)
 
     server = Server(
         application=application,
@@ -114,6 +137,7 @@ def main():
     prepare_database()
     tune_protocol_options()
     allow_protocol_close_codes()
+    refuse_bad_origins_with_403()
     serve(env.HOST, env.PORT)
 
 
