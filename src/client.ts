@@ -131,6 +131,8 @@ export function createClient<C extends Contract>(options: ClientOptions<C>): Cli
   // A 4401 since the last auth.ok: a second one in a row means the user cannot sign in.
   let rejected = false;
   let closingOnPurpose = false;
+  // Whether the current socket ever opened: partysocket reports a failed attempt as a 1000 close.
+  let opened = false;
   let rateLimited = false;
   let url = '';
   let session: TokenInfo | null = null;
@@ -206,6 +208,7 @@ export function createClient<C extends Contract>(options: ClientOptions<C>): Cli
         pendingAuth = token;
         url = next;
         lastServerError = null;
+        opened = false;
         socket.reconnect();
       })
       .catch((error: unknown) => {
@@ -232,6 +235,7 @@ export function createClient<C extends Contract>(options: ClientOptions<C>): Cli
   }
 
   function onOpen() {
+    opened = true;
     if (!pendingAuth) return;
     setState('authenticating');
     send({ type: 'auth', token: pendingAuth.token });
@@ -387,7 +391,9 @@ export function createClient<C extends Contract>(options: ClientOptions<C>): Cli
     requests.connectionLost();
   }
 
-  function onClose(event: { code: number; reason: string }) {
+  function onClose(closeEvent: { code: number; reason: string }) {
+    // A socket that never opened is reported as browsers report it: 1006, not partysocket's 1000.
+    const event = opened ? closeEvent : { code: CloseCode.Abnormal, reason: '' };
     const current = generation;
     emit('close', { code: event.code, reason: event.reason ?? '' });
     if (closingOnPurpose) return;

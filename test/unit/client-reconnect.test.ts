@@ -1,6 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { AuthError } from 'permsocket';
-import { authOk, grantsOf, jwt, nowSeconds, tick } from './fake-server';
+import RealWebSocket from 'ws';
+import { REFUSED_URL, authOk, grantsOf, jwt, nowSeconds, tick } from './fake-server';
 import { useFakeServer, withWindowEvents } from './harness';
 
 const { server, start } = useFakeServer();
@@ -17,6 +18,16 @@ describe('reconnecting', () => {
     expect(server.connections).toHaveLength(2);
     expect(server.last.frames[0]?.type).toBe('auth');
     expect(client.state).toBe('ready');
+  });
+
+  it('reports a socket that could not be opened as a 1006 close, and retries with backoff', async () => {
+    const closes: { code: number }[] = [];
+    // A constructor passed in the options is a real socket, not one of msw's.
+    const { client } = start({ url: REFUSED_URL, WebSocket: RealWebSocket, on: { close: (event) => void closes.push(event) } });
+    await vi.waitFor(() => expect(closes.length).toBeGreaterThan(0), { timeout: 5_000, interval: 20 });
+    expect(closes[0]).toEqual({ code: 1006, reason: '' });
+    expect(client.state).toBe('reconnecting');
+    client.close();
   });
 
   it('treats a server close with 1000 like going away and reconnects', async () => {

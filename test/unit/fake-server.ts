@@ -3,12 +3,14 @@
  * recorded, answers `auth` with `auth.ok` unless told otherwise, and lets a test push frames,
  * answer requests and close with any code.
  */
-import { ws } from 'msw';
+import { http, passthrough, ws } from 'msw';
 import { setupServer } from 'msw/node';
 import { vi } from 'vitest';
 import type { ClientFrame, ServerFrame } from 'permsocket/protocol';
 
 export const WS_URL = 'ws://permsocket.test/ws';
+/** A port where nothing listens: msw lets the handshake through and the OS refuses it. */
+export const REFUSED_URL = 'ws://127.0.0.1:1/ws';
 
 /** An unsigned JWT: the client only reads `sub` and `exp`, it never verifies. */
 export function jwt(claims: { sub?: string; exp?: number; name?: string }): string {
@@ -66,6 +68,7 @@ export function createFakeServer() {
   const connections: FakeConnection[] = [];
   let script: ServerScript = {};
   const mswServer = setupServer(
+    http.get('http://127.0.0.1:1/*', () => passthrough()),
     link.addEventListener('connection', ({ client, info }) => {
       const frames: ClientFrame[] = [];
       const raw: string[] = [];
