@@ -1,6 +1,6 @@
 /**
  * A minimal event emitter: a Set of listeners per event name. The client needs on, off and emit
- * and nothing else, and every byte counts against the 7 KB budget (eventemitter3 alone is 1.3 KB).
+ * and nothing else, and every byte counts against the size budget (eventemitter3 alone is 1.3 KB).
  * @packageDocumentation
  */
 

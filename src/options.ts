@@ -44,9 +44,12 @@ export interface ClientEvents {
   'permission-denied': (denial: PermissionDenial) => void;
   /** Signing in failed for good: getToken threw an AuthError, two 4401 in a row, or a 4403. */
   'auth-error': (error: AuthError) => void;
-  /** Something went wrong that the client recovers from: a malformed frame, a failed getToken. */
+  /**
+   * Something went wrong: a malformed frame or a failed getToken (the client recovers), or a fatal
+   * close (1003, 1009, 4400, 4406; a ProtocolError, and the client stops in state `closed`).
+   */
   error: (error: PermsocketError) => void;
-  /** A socket closed (the client decides what to do next from the code). */
+  /** A socket closed (the client decides what to do next from the code); one that never opened is 1006. */
   close: (info: { code: number; reason: string }) => void;
 }
 
@@ -122,7 +125,7 @@ export interface ClientOptions<C extends Contract> {
   /**
    * Returns an access token; called on every connect (`connect`), ahead of expiry (`refresh`) and
    * after the server rejected the token (`rejected`, get a new one, not a cached one). Concurrent
-   * calls are merged into one. Throw an {@link AuthError} when the user is signed out: the client
+   * calls are merged into one, except that `rejected` never waits on a call already running. Throw an {@link AuthError} when the user is signed out: the client
    * stops in state `unauthenticated`. Any other error is retried with backoff.
    */
   getToken: (context: { reason: TokenReason }) => string | Promise<string>;
