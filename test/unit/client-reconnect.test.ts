@@ -1,5 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import { AuthError } from 'permsocket';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
 import RealWebSocket from 'ws';
 import { REFUSED_URL, authOk, grantsOf, jwt, nowSeconds, tick } from './fake-server';
 import { useFakeServer, withWindowEvents } from './harness';
@@ -28,6 +29,34 @@ describe('reconnecting', () => {
     expect(closes[0]).toEqual({ code: 1006, reason: '' });
     expect(client.state).toBe('reconnecting');
     client.close();
+  });
+
+  it('gives up on a socket that does not open within connectTimeout, reports 1006 and retries', async () => {
+    // A server that accepts the TCP connection and never answers the upgrade.
+    const silent = createServer((connection) => void accepted.push(connection));
+    const accepted: Socket[] = [];
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const { port } = silent.address() as AddressInfo;
+    const closes: { code: number }[] = [];
+    try {
+      const { client } = start({
+        url: `ws://127.0.0.1:${port}/ws`,
+        WebSocket: RealWebSocket,
+        retry: { connectTimeout: 2_000, minDelay: 1_000, maxDelay: 1_000 },
+        on: { close: (event) => void closes.push(event) },
+      });
+      await tick(10);
+      await vi.waitFor(() => expect(accepted).toHaveLength(1), { timeout: 5_000, interval: 20 });
+      await tick(1_900);
+      expect(client.state).toBe('connecting');
+      await tick(200);
+      expect(closes).toEqual([{ code: 1006, reason: '' }]);
+      expect(client.state).toBe('reconnecting');
+      client.close();
+    } finally {
+      for (const connection of accepted) connection.destroy();
+      await new Promise((resolve) => silent.close(resolve));
+    }
   });
 
   it('treats a server close with 1000 like going away and reconnects', async () => {

@@ -9,7 +9,7 @@ import { vi } from 'vitest';
 import type { ClientFrame, ServerFrame } from 'permsocket/protocol';
 
 export const WS_URL = 'ws://permsocket.test/ws';
-/** A port where nothing listens: msw lets the handshake through and the OS refuses it. */
+/** A port where nothing listens: the OS refuses the connection. */
 export const REFUSED_URL = 'ws://127.0.0.1:1/ws';
 
 /** An unsigned JWT: the client only reads `sub` and `exp`, it never verifies. */
@@ -68,7 +68,8 @@ export function createFakeServer() {
   const connections: FakeConnection[] = [];
   let script: ServerScript = {};
   const mswServer = setupServer(
-    http.get('http://127.0.0.1:1/*', () => passthrough()),
+    // Real sockets to 127.0.0.1 (a refused port, a server that never answers) go through untouched.
+    http.get(/^http:\/\/127\.0\.0\.1:\d+\//, () => passthrough()),
     link.addEventListener('connection', ({ client, info }) => {
       const frames: ClientFrame[] = [];
       const raw: string[] = [];
