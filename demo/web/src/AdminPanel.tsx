@@ -3,7 +3,8 @@
  * grant, change group membership and deactivate or activate an account. Changes reach the
  * affected user's open windows at once as a `perms` push (or a 4403 on deactivation).
  */
-import { useCallback, useEffect, useMemo, useState, type FormEvent } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState, type FormEvent } from 'react';
+import { can } from 'permsocket';
 import { ROOMS } from '../../contract';
 import { createAdminApi, type AdminUser } from './admin-api';
 import { Grant } from './Grant';
@@ -14,6 +15,33 @@ const GROUPS = ['viewer', 'moderator'] as const;
 const PERMISSIONS = ['chat.view_message', 'chat.send_message', 'chat.delete_message'] as const;
 const SUGGESTED = PERMISSIONS.flatMap((permission) => [permission, ...ROOMS.map((room) => `${permission}@room:${room}`)]);
 
+/** While the window is visible the list is reloaded this often, so another admin's changes show. */
+export const ADMIN_RELOAD_MS = 5000;
+
+/**
+ * What to say after revoking `grant` from `name`, judged on the list reloaded after the DELETE: a
+ * DELETE of a grant that is not direct answers 204 and changes nothing, so "Revoked" would be a lie
+ * when the user still has it (from a group, or through a broader grant).
+ */
+export function describeRevoke(users: readonly AdminUser[], name: string, grant: string): { kind: 'info' | 'error'; text: string } {
+  const revoked = { kind: 'info' as const, text: `Revoked ${grant} from ${name}` };
+  const user = users.find((candidate) => candidate.name === name);
+  if (!user) return revoked;
+  if (user.grants.includes(grant)) {
+    const groups = user.groups;
+    if (groups.length === 0) return { kind: 'error', text: `${name} still has ${grant}` };
+    const from = groups.length === 1 ? `group ${groups[0]}` : `one of the groups ${groups.join(', ')}`;
+    return { kind: 'error', text: `${grant} still comes from ${from}: ${name} keeps it until removed from that group` };
+  }
+  const at = grant.indexOf('@');
+  const [permission, resource] = at === -1 ? [grant, undefined] : [grant.slice(0, at), grant.slice(at + 1)];
+  if (can(user.grants, permission, resource)) {
+    const through = user.grants.filter((held) => can([held], permission, resource));
+    return { kind: 'error', text: `${name} still has ${grant} through ${through.join(', ')}` };
+  }
+  return revoked;
+}
+
 /** The admin panel; rendered only for a superuser, calls the admin API with their token. */
 export function AdminPanel({ session }: { session: Session }) {
   const api = useMemo(() => createAdminApi(session), [session]);
@@ -23,37 +51,92 @@ export function AdminPanel({ session }: { session: Session }) {
   const [grant, setGrant] = useState('chat.send_message');
   const [group, setGroup] = useState<string>(GROUPS[0]);
   const [busy, setBusy] = useState(false);
+  // Reloads can overlap (a change, focus, the timer) and answer out of order: each gets a number,
+  // and an answer older than the one shown is dropped. `shown` is the list on screen, for the
+  // message after a change.
+  const started = useRef(0);
+  const applied = useRef(0);
+  const shown = useRef<AdminUser[]>([]);
+  const mounted = useRef(true);
 
-  const reload = useCallback(async () => {
+  useEffect(() => {
+    mounted.current = true;
+    return () => {
+      mounted.current = false;
+    };
+  }, []);
+
+  /** Reloads the list; resolves with whether an answer at least as new as this one is on screen. */
+  const reload = useCallback(async (): Promise<boolean> => {
+    const mine = ++started.current;
     try {
-      setUsers(await api.listUsers());
+      const list = await api.listUsers();
+      if (!mounted.current) return false;
+      if (mine > applied.current) {
+        applied.current = mine;
+        shown.current = list;
+        setUsers(list);
+      }
+      return true;
     } catch (error) {
-      toasts.push('error', error instanceof Error ? error.message : String(error));
+      if (mounted.current) toasts.push('error', error instanceof Error ? error.message : String(error));
+      return false;
     }
   }, [api, toasts]);
 
+  // Another admin's changes show up: on coming back to the window, and every few seconds while visible.
   useEffect(() => {
     void reload();
+    const visible = () => document.visibilityState !== 'hidden';
+    const onFocus = () => void reload();
+    const onVisibility = () => {
+      if (visible()) void reload();
+    };
+    const timer = setInterval(() => {
+      if (visible()) void reload();
+    }, ADMIN_RELOAD_MS);
+    window.addEventListener('focus', onFocus);
+    document.addEventListener('visibilitychange', onVisibility);
+    return () => {
+      clearInterval(timer);
+      window.removeEventListener('focus', onFocus);
+      document.removeEventListener('visibilitychange', onVisibility);
+    };
   }, [reload]);
 
-  async function change(describe: string, run: () => Promise<void>) {
+  /**
+   * Runs one change, then reloads; the buttons stay disabled until that reload has answered, so a
+   * second change never starts from (or races with) the list before the first.
+   */
+  async function change(run: () => Promise<void>, outcome: (users: readonly AdminUser[]) => { kind: 'info' | 'error'; text: string }) {
     setBusy(true);
+    let done = false;
     try {
       await run();
-      toasts.push('info', describe);
+      done = true;
     } catch (error) {
       toasts.push('error', error instanceof Error ? error.message : String(error));
-    } finally {
-      setBusy(false);
-      await reload();
+    }
+    const reloaded = await reload();
+    if (!mounted.current) return;
+    setBusy(false);
+    if (done) {
+      const { kind, text } = reloaded ? outcome(shown.current) : outcome([]);
+      toasts.push(kind, text);
     }
   }
+
+  const said = (text: string) => () => ({ kind: 'info' as const, text });
 
   const submitGrant = (granted: boolean) => (event: FormEvent) => {
     event.preventDefault();
     const value = grant.trim();
     if (!value) return;
-    void change(granted ? `Granted ${value} to ${selected}` : `Revoked ${value} from ${selected}`, () => api.setGrant(selected, value, granted));
+    const user = selected;
+    void change(
+      () => api.setGrant(user, value, granted),
+      granted ? said(`Granted ${value} to ${user}`) : (list) => describeRevoke(list, user, value),
+    );
   };
 
   return (
@@ -90,7 +173,7 @@ export function AdminPanel({ session }: { session: Session }) {
                     disabled={busy || user.superuser}
                     aria-label={`${user.active ? 'Deactivate' : 'Activate'} ${user.name}`}
                     onClick={() =>
-                      void change(`${user.active ? 'Deactivated' : 'Activated'} ${user.name}`, () => api.setActive(user.name, !user.active))
+                      void change(() => api.setActive(user.name, !user.active), said(`${user.active ? 'Deactivated' : 'Activated'} ${user.name}`))
                     }
                   >
                     {user.active ? 'Deactivate' : 'Activate'}
@@ -139,7 +222,7 @@ export function AdminPanel({ session }: { session: Session }) {
           aria-label="Group membership"
           onSubmit={(event) => {
             event.preventDefault();
-            void change(`Added ${selected} to ${group}`, () => api.setGroup(selected, group, true));
+            void change(() => api.setGroup(selected, group, true), said(`Added ${selected} to ${group}`));
           }}
         >
           <label htmlFor="admin-group">Group</label>
@@ -158,7 +241,7 @@ export function AdminPanel({ session }: { session: Session }) {
               type="button"
               className="danger"
               disabled={busy}
-              onClick={() => void change(`Removed ${selected} from ${group}`, () => api.setGroup(selected, group, false))}
+              onClick={() => void change(() => api.setGroup(selected, group, false), said(`Removed ${selected} from ${group}`))}
             >
               Remove from group
             </button>

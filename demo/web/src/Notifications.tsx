@@ -1,7 +1,7 @@
 /** Turns the client's refusals and errors into toasts. Renders nothing. */
 import { describeDenial } from './denials';
 import { useClientEvent } from './permsocket';
-import { isNoSession } from './session';
+import { isNoSession, isSessionEnded } from './session';
 import { useToasts } from './toast-store';
 
 /** Subscribes the toasts to the client; mount it once. */
@@ -12,6 +12,12 @@ export function Notifications() {
   useClientEvent('auth-error', (error) => {
     // Opening the page with nobody signed in is not a failure: the sign-in form says enough.
     if (isNoSession(error)) return;
+    // A session that ended while in use (another tab signed out, the cookie was revoked or expired)
+    // sends the user back to the sign-in form: say why, in words they can act on.
+    if (isSessionEnded(error)) {
+      toasts.push('error', error.message);
+      return;
+    }
     toasts.push('error', error.code === 'forbidden' ? `Forbidden: ${error.message}` : `Signed out: ${error.message}`);
   });
   return null;

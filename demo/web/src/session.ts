@@ -8,7 +8,10 @@ import { AuthError, type TokenReason } from 'permsocket';
 export interface Session {
   /** Signs in with a password; the next connect uses the token it returns. */
   login(username: string, password: string): Promise<void>;
-  /** Revokes the refresh cookie and forgets the token. */
+  /**
+   * Forgets the token at once, then revokes the refresh cookie on the server; rejects when the
+   * server could not be reached or refused (the server session may then still be active).
+   */
   logout(): Promise<void>;
   /**
    * The client's getToken: a connect reuses the token in memory while it has a while to live (a
@@ -29,9 +32,67 @@ interface TokenResponse {
 /** Marks the AuthError that only means "nobody is signed in", which needs no toast. */
 export const NO_SESSION = Symbol('no session');
 
+/** Marks the AuthError of a session that ended while in use (refresh refused), which the user is told about. */
+export const SESSION_ENDED = Symbol('session ended');
+
 /** Whether an error is the quiet "nobody is signed in" from {@link Session.refresh}. */
 export function isNoSession(error: unknown): boolean {
   return error instanceof Error && error.cause === NO_SESSION;
+}
+
+/** Whether an error says the session ended while in use (the server refused the refresh cookie). */
+export function isSessionEnded(error: unknown): boolean {
+  return error instanceof Error && error.cause === SESSION_ENDED;
+}
+
+/** What the user is told when the server refuses the refresh cookie of a session in use. */
+export const SESSION_ENDED_MESSAGE = 'Your session ended, sign in again.';
+
+/**
+ * The Web Lock every tab of this origin takes around a request that reads or rotates the refresh
+ * cookie: the server takes a rotated cookie presented again for a stolen one and revokes the whole
+ * session, so two tabs must never send the same cookie at once.
+ */
+export const REFRESH_LOCK = 'permsocket-refresh';
+
+/** A cookie request that hangs gives the lock back after this long (every other tab waits on it). */
+const COOKIE_REQUEST_TIMEOUT_MS = 15_000;
+
+interface LockManagerLike {
+  request(name: string, callback: () => Promise<unknown>): Promise<unknown>;
+}
+
+/**
+ * Runs `task` holding {@link REFRESH_LOCK}, so each tab's request goes out after the previous one's
+ * Set-Cookie and carries the newest cookie. Where the Web Locks API is missing (an old browser, or
+ * a page that is not a secure context) the task runs at once: refreshes are then only shared within
+ * this tab.
+ */
+export function withCookieLock<T>(task: () => Promise<T>): Promise<T> {
+  const locks = (globalThis.navigator as { locks?: LockManagerLike } | undefined)?.locks;
+  if (!locks || typeof locks.request !== 'function') return task();
+  let started = false;
+  const run = () => {
+    started = true;
+    return task();
+  };
+  let locked: Promise<unknown>;
+  try {
+    locked = locks.request(REFRESH_LOCK, run);
+  } catch {
+    return task();
+  }
+  // A lock manager that refuses (say, a document being torn down) must not cost the refresh.
+  return (locked as Promise<T>).catch((error: unknown) => {
+    if (started) throw error;
+    return task();
+  });
+}
+
+/** A fetch for the cookie routes, given up after {@link COOKIE_REQUEST_TIMEOUT_MS}. */
+function cookieFetch(path: string, init: RequestInit): Promise<Response> {
+  const timeout = typeof AbortSignal.timeout === 'function' ? AbortSignal.timeout(COOKIE_REQUEST_TIMEOUT_MS) : undefined;
+  return fetch(path, { ...init, credentials: 'same-origin', ...(timeout ? { signal: timeout } : {}) });
 }
 
 async function readToken(response: Response): Promise<string> {
@@ -58,42 +119,60 @@ function lifetimeLeft(token: string): number {
 /** Creates the in-memory session. */
 export function createSession(): Session {
   let token: string | null = null;
+  // Whether this page has had a session (signed in, or a refresh went through) since it loaded or
+  // since the last sign-out: a refused refresh then means the session ended under the user, which
+  // they are told about. Only the first check on page load, with nobody signed in, stays quiet.
+  let hadSession = false;
   // The cookie rotates on every refresh: two refreshes at once would present the same cookie
-  // twice, so every caller shares the one in flight.
+  // twice, so every caller in this tab shares the one in flight, and tabs take turns (the lock).
   let refreshing: Promise<string> | null = null;
 
   function refresh(): Promise<string> {
-    refreshing ??= fetch('/auth/refresh', { method: 'POST', credentials: 'same-origin' })
-      .then(async (response) => {
-        if (response.status === 401) {
-          token = null;
-          throw new AuthError('signed out', { cause: NO_SESSION });
-        }
-        if (!response.ok) throw new Error(`POST /auth/refresh answered ${response.status}`);
-        token = await readToken(response);
-        return token;
-      })
-      .finally(() => {
-        refreshing = null;
-      });
+    refreshing ??= withCookieLock(async () => {
+      const response = await cookieFetch('/auth/refresh', { method: 'POST' });
+      if (response.status === 401) {
+        token = null;
+        const ended = hadSession;
+        hadSession = false;
+        throw ended ? new AuthError(SESSION_ENDED_MESSAGE, { cause: SESSION_ENDED }) : new AuthError('signed out', { cause: NO_SESSION });
+      }
+      if (!response.ok) throw new Error(`POST /auth/refresh answered ${response.status}`);
+      token = await readToken(response);
+      hadSession = true;
+      return token;
+    }).finally(() => {
+      refreshing = null;
+    });
     return refreshing;
   }
 
   return {
     async login(username, password) {
-      const response = await fetch('/auth/login', {
-        method: 'POST',
-        credentials: 'same-origin',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ username, password }),
+      await withCookieLock(async () => {
+        const response = await cookieFetch('/auth/login', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ username, password }),
+        });
+        if (response.status === 401) throw new AuthError('Wrong username or password, or the account is deactivated.');
+        if (!response.ok) throw new Error(`Signing in failed (HTTP ${response.status}).`);
+        token = await readToken(response);
+        hadSession = true;
       });
-      if (response.status === 401) throw new AuthError('Wrong username or password, or the account is deactivated.');
-      if (!response.ok) throw new Error(`Signing in failed (HTTP ${response.status}).`);
-      token = await readToken(response);
     },
     async logout() {
+      // Signed out here at once, whatever the server answers: the caller says so when it failed.
       token = null;
-      await fetch('/auth/logout', { method: 'POST', credentials: 'same-origin' });
+      hadSession = false;
+      await withCookieLock(async () => {
+        let response: Response;
+        try {
+          response = await cookieFetch('/auth/logout', { method: 'POST' });
+        } catch (error) {
+          throw new Error('Sign-out failed (the server could not be reached).', { cause: error });
+        }
+        if (!response.ok) throw new Error(`Sign-out failed (HTTP ${response.status}).`);
+      });
     },
     async getToken(reason) {
       if (reason === 'connect' && token && lifetimeLeft(token) > REUSE_MIN_MS) return token;
