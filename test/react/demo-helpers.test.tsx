@@ -24,10 +24,11 @@ describe('the demo app’s helpers', () => {
     expect(merged.map((m) => m.id)).toEqual(['1', '2', '3']);
   });
 
-  it('lets a history answer drop messages deleted meanwhile but keep newer live ones', () => {
+  it('lets a history answer drop messages deleted meanwhile but keep the ones that arrived live since the request', () => {
     const shown = [message('1', 10), message('2', 20), message('4', 40)];
     const history = [message('1', 10), message('3', 30)];
-    expect(applyHistory(shown, history).map((m) => m.id)).toEqual(['1', '3', '4']);
+    const since = { arrived: new Set(['4']), deleted: new Set<string>() };
+    expect(applyHistory(shown, history, since).map((m) => m.id)).toEqual(['1', '3', '4']);
   });
 });
 

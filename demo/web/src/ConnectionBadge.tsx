@@ -30,12 +30,21 @@ function useNow(active: boolean): number {
   return now;
 }
 
-/** Counts `ready` events per user: the first one is the sign-in, every later one a reconnect. */
+/** States that end a session: the next `ready` is a new sign-in, not a reconnect. */
+const ENDED: ReadonlySet<ConnectionState> = new Set(['closed', 'unauthenticated', 'forbidden']);
+
+/**
+ * Counts `ready` events per session: the first one is the sign-in, every later one a reconnect.
+ * Signing out (or being signed out) ends the session, and so does another user's `ready`.
+ */
 function useReconnects(): number {
   const [count, setCount] = useState({ user: '', readies: 0 });
   useClientEvent('ready', ({ user }) =>
     setCount((last) => (last.user === user.name ? { user: user.name, readies: last.readies + 1 } : { user: user.name, readies: 1 })),
   );
+  useClientEvent('state', (state) => {
+    if (ENDED.has(state)) setCount({ user: '', readies: 0 });
+  });
   return Math.max(0, count.readies - 1);
 }
 

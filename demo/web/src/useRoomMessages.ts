@@ -2,10 +2,10 @@
  * One room's messages: history on mount and after every reconnect (to catch up on what was missed),
  * live events, and the messages this tab is still sending.
  */
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { isPermsocketError } from 'permsocket';
 import type { Message } from '../../contract';
-import { applyHistory, mergeMessages } from './messages';
+import { applyHistory, deleteLeftItGone, mergeMessages, sendFailureText, startTracking } from './messages';
 import { useCan, useClient, useClientEvent, useEvent } from './permsocket';
 import { useToasts, type ToastStore } from './toast-store';
 
@@ -18,9 +18,33 @@ export interface PendingMessage {
 let nextLocalId = 1;
 
 /** Toasts a failed request; refusals already have theirs from the client's permission-denied event. */
-function report(toasts: ToastStore, what: string, error: unknown) {
+function report(toasts: ToastStore, text: string, error: unknown) {
   if (isPermsocketError(error, 'PermissionDeniedError')) return;
-  toasts.push('error', `${what}: ${error instanceof Error ? error.message : String(error)}`);
+  toasts.push('error', text);
+}
+
+const reason = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
+/** Listeners, by room, for the text of a send that failed, so the composer can give it back. */
+const returnedDrafts = new Map<string, Set<(text: string) => void>>();
+
+/**
+ * Calls `listener` with the text of every failed send in `room` (the draft was cleared when it was
+ * sent; this gives it back). The listener may change between renders without resubscribing.
+ */
+export function useReturnedDrafts(room: string, listener: (text: string) => void): void {
+  const latest = useRef(listener);
+  latest.current = listener;
+  useEffect(() => {
+    const call = (text: string) => latest.current(text);
+    let set = returnedDrafts.get(room);
+    if (!set) returnedDrafts.set(room, (set = new Set()));
+    set.add(call);
+    return () => {
+      set.delete(call);
+      if (set.size === 0) returnedDrafts.delete(room);
+    };
+  }, [room]);
 }
 
 /** A room's messages and pending sends, with `send` and `remove`; `canView` says whether the user may read it. */
@@ -31,40 +55,68 @@ export function useRoomMessages(room: string) {
   const [messages, setMessages] = useState<Message[]>([]);
   const [pending, setPending] = useState<PendingMessage[]>([]);
   const [connections, setConnections] = useState(0);
+  // What arrived and what was deleted while the current history request is in flight.
+  const tracking = useRef<ReturnType<typeof startTracking> | null>(null);
 
   useClientEvent('ready', () => setConnections((n) => n + 1));
 
   useEffect(() => {
     if (!canView) {
+      tracking.current = null;
       setMessages([]);
       return;
     }
     let current = true;
+    const since = startTracking();
+    tracking.current = since;
     client.request('chat.history', { room }).then(
-      ({ messages: history }) => current && setMessages((list) => applyHistory(list, history)),
-      (error: unknown) => current && report(toasts, `Could not load #${room}`, error),
+      ({ messages: history }) => {
+        if (!current) return;
+        tracking.current = null;
+        setMessages((list) => applyHistory(list, history, since));
+      },
+      (error: unknown) => {
+        if (!current) return;
+        tracking.current = null;
+        report(toasts, `Could not load #${room}: ${reason(error)}`, error);
+      },
     );
     return () => {
       current = false;
+      if (tracking.current === since) tracking.current = null;
     };
   }, [client, toasts, room, canView, connections]);
 
+  /** Shows messages that arrived live; a history answer in flight may predate them, so they are noted. */
+  function arrived(message: Message) {
+    tracking.current?.arrived.add(message.id);
+    setMessages((list) => mergeMessages(list, [message]));
+  }
+
+  /** Removes a message; a history answer in flight may still hold it, so it is noted. */
+  function gone(id: string) {
+    tracking.current?.deleted.add(id);
+    setMessages((list) => list.filter((message) => message.id !== id));
+  }
+
   useEvent('chat.message', ({ message }) => {
-    if (message.room === room) setMessages((list) => mergeMessages(list, [message]));
+    if (message.room === room) arrived(message);
   });
   useEvent('chat.deleted', (data) => {
-    if (data.room === room) setMessages((list) => list.filter((message) => message.id !== data.id));
+    if (data.room === room) gone(data.id);
   });
 
+  /** Sends `text`; when that fails the text goes back to the composer through {@link useReturnedDrafts}. */
   async function send(text: string) {
     const localId = nextLocalId++;
     setPending((list) => [...list, { localId, text }]);
     try {
       // While reconnecting this waits in the client's queue and goes out after the next auth.ok.
       const { message } = await client.request('chat.send', { room, text });
-      setMessages((list) => mergeMessages(list, [message]));
+      arrived(message);
     } catch (error) {
-      report(toasts, 'Message not sent', error);
+      returnedDrafts.get(room)?.forEach((giveBack) => giveBack(text));
+      report(toasts, sendFailureText(room, error), error);
     } finally {
       setPending((list) => list.filter((item) => item.localId !== localId));
     }
@@ -73,9 +125,12 @@ export function useRoomMessages(room: string) {
   async function remove(id: string) {
     try {
       await client.request('chat.delete', { room, id });
-      setMessages((list) => list.filter((message) => message.id !== id));
+      gone(id);
     } catch (error) {
-      report(toasts, 'Message not deleted', error);
+      // chat.delete is re-sent once after a dropped connection: not_found then means the first
+      // attempt (or someone else) already deleted it. Either way the message is gone.
+      if (deleteLeftItGone(error)) gone(id);
+      else report(toasts, `Message not deleted: ${reason(error)}`, error);
     }
   }
 
