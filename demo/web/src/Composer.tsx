@@ -1,13 +1,13 @@
 /** The message box. Rendered by its parent only inside <Can action="chat.send">. */
 import { useRef, type FormEvent } from 'react';
 import { draftProblem } from './messages';
-import { useReturnedDrafts } from './useRoomMessages';
 
 interface Props {
   room: string;
   text: string;
   onChange: (text: string) => void;
-  onSend: (text: string) => void;
+  /** Resolves false when the send failed. */
+  onSend: (text: string) => Promise<boolean>;
 }
 
 /**
@@ -26,18 +26,17 @@ export function Composer({ room, text, onChange, onSend }: Props) {
     onChange(next);
   }
 
-  // Nothing the user wrote is lost: the failed text comes back before whatever was typed since.
-  useReturnedDrafts(room, (failed) => {
-    const typed = draft.current.trim();
-    change(typed ? `${failed} ${typed}` : failed);
-  });
-
   function submit(event: FormEvent) {
     event.preventDefault();
     const message = text.trim();
     if (!message || draftProblem(message)) return;
-    onSend(message);
     change('');
+    void onSend(message).then((sent) => {
+      // Nothing the user wrote is lost: the failed text comes back before whatever was typed since.
+      if (sent) return;
+      const typed = draft.current.trim();
+      change(typed ? `${message} ${typed}` : message);
+    });
   }
   return (
     <>

@@ -22,7 +22,7 @@ export function Room({ room }: { room: string }) {
         payload={{ room, text }}
         fallback={<p className="notice readonly">You can read #{room} but not post here.</p>}
       >
-        <Composer room={room} text={text} onChange={setText} onSend={(message) => void send(message)} />
+        <Composer room={room} text={text} onChange={setText} onSend={send} />
       </Can>
     </section>
   );

@@ -25,28 +25,6 @@ function report(toasts: ToastStore, text: string, error: unknown) {
 
 const reason = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
-/** Listeners, by room, for the text of a send that failed, so the composer can give it back. */
-const returnedDrafts = new Map<string, Set<(text: string) => void>>();
-
-/**
- * Calls `listener` with the text of every failed send in `room` (the draft was cleared when it was
- * sent; this gives it back). The listener may change between renders without resubscribing.
- */
-export function useReturnedDrafts(room: string, listener: (text: string) => void): void {
-  const latest = useRef(listener);
-  latest.current = listener;
-  useEffect(() => {
-    const call = (text: string) => latest.current(text);
-    let set = returnedDrafts.get(room);
-    if (!set) returnedDrafts.set(room, (set = new Set()));
-    set.add(call);
-    return () => {
-      set.delete(call);
-      if (set.size === 0) returnedDrafts.delete(room);
-    };
-  }, [room]);
-}
-
 /** A room's messages and pending sends, with `send` and `remove`; `canView` says whether the user may read it. */
 export function useRoomMessages(room: string) {
   const client = useClient();
@@ -106,17 +84,18 @@ export function useRoomMessages(room: string) {
     if (data.room === room) gone(data.id);
   });
 
-  /** Sends `text`; when that fails the text goes back to the composer through {@link useReturnedDrafts}. */
-  async function send(text: string) {
+  /** Sends `text`; resolves false when it failed (after the toast), so the composer can give it back. */
+  async function send(text: string): Promise<boolean> {
     const localId = nextLocalId++;
     setPending((list) => [...list, { localId, text }]);
     try {
       // While reconnecting this waits in the client's queue and goes out after the next auth.ok.
       const { message } = await client.request('chat.send', { room, text });
       arrived(message);
+      return true;
     } catch (error) {
-      returnedDrafts.get(room)?.forEach((giveBack) => giveBack(text));
       report(toasts, sendFailureText(room, error), error);
+      return false;
     } finally {
       setPending((list) => list.filter((item) => item.localId !== localId));
     }
