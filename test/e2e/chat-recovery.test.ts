@@ -9,7 +9,7 @@ import type { Page, WebSocketRoute } from 'playwright-core';
 import { MAX_TEXT_LENGTH } from '../../demo/contract';
 import type { TestServer } from '../conformance/server';
 import { connectionState, messages, openRoom, sendButton, sendMessage, signIn, toast } from './support/app';
-import { chromiumMissing, openWindow, type Window } from './support/browser';
+import { chromiumMissing, windowSet, type Window } from './support/browser';
 import { startDemo } from './support/setup';
 import { countMessages } from './support/sqlite';
 
@@ -149,12 +149,11 @@ async function settle(page: Page): Promise<void> {
 
 describe.skipIf(skip !== undefined)('the demo app: recovering from a dropped connection', () => {
   let server: TestServer;
-  const windows: Window[] = [];
+  const windows = windowSet();
 
   /** Opens a window whose socket runs through a {@link Line}, and signs `user` in. */
   async function open(user: string): Promise<{ window: Window; page: Page; line: Line }> {
-    const window = await openWindow(server.httpUrl);
-    windows.push(window);
+    const window = await windows.open(server.httpUrl);
     const line = await Line.attach(window.page);
     // The page's first socket predates the route: reload so every socket goes through it.
     await window.page.reload();
@@ -185,7 +184,7 @@ describe.skipIf(skip !== undefined)('the demo app: recovering from a dropped con
   });
 
   afterAll(async () => {
-    await Promise.all(windows.map((window) => window.close()));
+    await windows.closeAll();
     await server?.stop();
   });
 

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestServer } from '../conformance/server';
 import { connectionState, messages, openRoom, screenshot, sendButton, sendMessage, signIn, toast } from './support/app';
-import { chromiumMissing, openWindow, type Window } from './support/browser';
+import { chromiumMissing, windowSet, type Window } from './support/browser';
 import { deleteGrantDirectly } from './support/sqlite';
 import { adminRequest, startDemo } from './support/setup';
 
@@ -14,19 +14,9 @@ const skip = chromiumMissing();
 describe.skipIf(skip !== undefined)('the demo app: permissions in the browser', () => {
   let server: TestServer;
   let alice: Window;
-  const windows: Window[] = [];
-
-  async function open(): Promise<Window> {
-    const window = await openWindow(server.httpUrl);
-    windows.push(window);
-    return window;
-  }
-
-  // Windows a test is done with; whatever a failing test leaves open, afterAll closes.
-  async function close(...done: Window[]): Promise<void> {
-    for (const window of done) windows.splice(windows.indexOf(window), 1);
-    await Promise.all(done.map((window) => window.close()));
-  }
+  const windows = windowSet();
+  const open = () => windows.open(server.httpUrl);
+  const close = windows.close;
 
   beforeAll(async () => {
     server = await startDemo();
@@ -35,7 +25,7 @@ describe.skipIf(skip !== undefined)('the demo app: permissions in the browser', 
   });
 
   afterAll(async () => {
-    await Promise.all(windows.map((window) => window.close()));
+    await windows.closeAll();
     await server?.stop();
   });
 

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page, Route } from 'playwright-core';
 import type { TestServer } from '../conformance/server';
 import { connectionState, signIn, toast } from './support/app';
-import { chromiumMissing, openWindow, type Window } from './support/browser';
+import { chromiumMissing, openWindow, windowSet, type Window } from './support/browser';
 import { adminRequest, startDemo } from './support/setup';
 
 const skip = chromiumMissing();
@@ -59,18 +59,13 @@ async function waitForListed(page: Page, user: string, grant: string, listed: bo
 
 describe.skipIf(skip !== undefined)('the demo app: sessions in several tabs and the admin panel', () => {
   let server: TestServer;
-  const windows: Window[] = [];
+  const windows = windowSet();
+  const close = windows.close;
 
   async function open(url = server.httpUrl): Promise<Window> {
-    const window = await openWindow(url);
+    const window = await windows.open(url);
     window.page.setDefaultTimeout(10_000);
-    windows.push(window);
     return window;
-  }
-
-  async function close(...done: Window[]): Promise<void> {
-    for (const window of done) windows.splice(windows.indexOf(window), 1);
-    await Promise.all(done.map((window) => window.close()));
   }
 
   beforeAll(async () => {
@@ -78,7 +73,7 @@ describe.skipIf(skip !== undefined)('the demo app: sessions in several tabs and 
   });
 
   afterAll(async () => {
-    await Promise.all(windows.map((window) => window.close()));
+    await windows.closeAll();
     await server?.stop();
   });
 

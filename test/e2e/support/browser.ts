@@ -74,3 +74,27 @@ export async function openWindow(url: string): Promise<Window> {
     },
   };
 }
+
+/**
+ * The windows one test file opens: `close` ends the ones a test is done with, and `closeAll` (for
+ * afterAll) whatever a failing test left open.
+ */
+export function windowSet() {
+  const open = new Set<Window>();
+  return {
+    async open(url: string): Promise<Window> {
+      const window = await openWindow(url);
+      open.add(window);
+      return window;
+    },
+    async close(...done: Window[]): Promise<void> {
+      for (const window of done) open.delete(window);
+      await Promise.all(done.map((window) => window.close()));
+    },
+    async closeAll(): Promise<void> {
+      const all = [...open];
+      open.clear();
+      await Promise.all(all.map((window) => window.close()));
+    },
+  };
+}
