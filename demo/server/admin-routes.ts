@@ -31,9 +31,7 @@ export function createAdminRoute({ users, tokens, refreshTokens, hub, log }: Adm
     if (!token) throw new HttpError(401, 'unauthenticated', 'expected Authorization: Bearer <access token>');
     const verified = await tokens.verify(token);
     if (!verified.ok) throw new HttpError(401, 'unauthenticated', verified.reason);
-    // The same rule as the socket's: a canonical decimal id, so "01" or "+1" names no user.
-    const id = /^[1-9][0-9]{0,15}$/.test(verified.claims.sub) ? Number(verified.claims.sub) : NaN;
-    const caller = Number.isSafeInteger(id) ? users.byId(id) : undefined;
+    const caller = users.bySubject(verified.claims.sub);
     if (!caller) throw new HttpError(401, 'unauthenticated', 'token subject is not a known user');
     if (!caller.active || !caller.superuser) {
       log('http.admin_refused', { user: caller.username, path: req.url });

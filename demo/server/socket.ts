@@ -170,8 +170,7 @@ export function acceptConnection(ws: WebSocket, request: IncomingMessage, deps: 
       closeWith(CloseCode.Unauthenticated, result.reason);
       return undefined;
     }
-    const id = /^[1-9][0-9]{0,15}$/.test(result.claims.sub) ? Number(result.claims.sub) : NaN;
-    const found = Number.isSafeInteger(id) ? users.byId(id) : undefined;
+    const found = users.bySubject(result.claims.sub);
     if (!found) {
       closeWith(CloseCode.Unauthenticated, 'token subject is not a known user');
       return undefined;

@@ -50,6 +50,8 @@ const GRANT_TEXT = `p.app_label || '.' || p.codename || CASE WHEN g.scope = '' T
 export interface UserStore {
   byName(username: string): User | undefined;
   byId(id: number): User | undefined;
+  /** The user a token's `sub` names: a canonical decimal id below 2^53 ("01" or "+1" name nobody). */
+  bySubject(subject: string): User | undefined;
   /** Fresh from the database: never cached, so a change by any process is seen at once. */
   permissionState(userId: number): PermissionState | undefined;
   addGrant(userId: number, grant: string): ChangeResult;
@@ -131,6 +133,11 @@ export function createUserStore(db: Db): UserStore {
   return {
     byName: (username) => {
       const row = byName.get(username);
+      return row && toUser(row);
+    },
+    bySubject(subject) {
+      const id = /^[1-9][0-9]{0,15}$/.test(subject) ? Number(subject) : NaN;
+      const row = Number.isSafeInteger(id) ? byId.get(id) : undefined;
       return row && toUser(row);
     },
     byId: (id) => {
