@@ -446,7 +446,8 @@ export function createClient<C extends Contract>(options: ClientOptions<C>): Cli
   // One at a time from the live queue: a listener that closes the client stops the loop (the rest
   // were rejected while still queued), and a request made from a listener queues behind the rest.
   function flush() {
-    for (let request = requests.next(); request; request = state === 'ready' ? requests.next() : undefined) dispatch(request);
+    let request: PendingRequest | undefined;
+    while (state === 'ready' && (request = requests.next())) dispatch(request);
   }
 
   /** Sends one request now, unless the current permissions refuse it. */
