@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseLoginRateLimit, parseSwitch, type LoginRateLimit } from './http-config';
 
 /** A token bucket's size and refill rate. */
 export interface RateLimit {
@@ -45,6 +46,12 @@ export interface ServerConfig {
    * Not an environment variable: tests lower it in-process.
    */
   maxBufferedBytes: number;
+  /** Failed sign-ins allowed per username and per address (`LOGIN_RATE_LIMIT`); null: off. */
+  loginRateLimit: LoginRateLimit | null;
+  /** `SECURE_COOKIES=1`: the refresh cookie is always `Secure`. */
+  secureCookies: boolean;
+  /** `TRUST_PROXY=1`: the scheme and client address come from X-Forwarded-Proto / X-Forwarded-For. */
+  trustProxy: boolean;
 }
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -114,6 +121,9 @@ export function loadConfig(env: NodeJS.ProcessEnv, warn: (message: string) => vo
     staticDir: DEFAULT_STATIC_DIR,
     heartbeatMs: 30_000,
     maxBufferedBytes: 8 * 1024 * 1024,
+    loginRateLimit: parseLoginRateLimit(env.LOGIN_RATE_LIMIT),
+    secureCookies: parseSwitch(env, 'SECURE_COOKIES'),
+    trustProxy: parseSwitch(env, 'TRUST_PROXY'),
   };
 }
 

@@ -4,13 +4,16 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 /** Largest request body the API reads. */
 const MAX_BODY_BYTES = 16 * 1024;
 
-/** An HTTP error answered as `{error: {code, message}}`. */
+/** An HTTP error answered as `{error: {code, message, ...details}}`, with optional extra headers. */
 export class HttpError extends Error {
   override name = 'HttpError';
   constructor(
     readonly status: number,
     readonly code: string,
     message: string,
+    readonly headers: Record<string, string> = {},
+    /** Extra fields of the error object, e.g. `retryAfterMs`. */
+    readonly details: Record<string, unknown> = {},
   ) {
     super(message);
   }
@@ -37,7 +40,26 @@ export function sendEmpty(res: ServerResponse, status: number, headers: Record<s
 
 /** Sends an error as JSON. */
 export function sendError(res: ServerResponse, error: HttpError): void {
-  sendJson(res, error.status, { error: { code: error.code, message: error.message } });
+  sendJson(res, error.status, { error: { code: error.code, message: error.message, ...error.details } }, error.headers);
+}
+
+/**
+ * Refuses (403) a request whose Origin header is present and not allowed. Browsers send Origin on
+ * every cross-site POST, so a page elsewhere cannot spend the user's refresh cookie or drive the
+ * admin API; clients that send no Origin (curl, servers) are not browsers riding on a cookie.
+ */
+export function requireAllowedOrigin(req: IncomingMessage, isAllowed: (origin: string) => boolean): void {
+  const origin = req.headers.origin;
+  if (origin !== undefined && !isAllowed(origin)) throw new HttpError(403, 'forbidden', 'origin not allowed');
+}
+
+/**
+ * Refuses (415) a body that is not declared `application/json`: a cross-site form can send
+ * text/plain or urlencoded bodies without a preflight, never application/json.
+ */
+export function requireJsonBody(req: IncomingMessage): void {
+  const type = req.headers['content-type']?.split(';')[0]?.trim().toLowerCase();
+  if (type !== 'application/json') throw new HttpError(415, 'unsupported_media_type', 'expected Content-Type: application/json');
 }
 
 /** Reads and parses a JSON object body; refuses anything else with a 400 (413 when too large). */

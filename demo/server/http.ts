@@ -6,8 +6,10 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import type { AdminRoute } from './admin-routes';
 import type { AuthRoutes } from './auth-routes';
-import { HttpError, sendError, sendJson } from './http-util';
+import { isHttps } from './forwarded';
+import { HttpError, requireAllowedOrigin, sendError, sendJson } from './http-util';
 import type { Logger } from './log';
+import { securityHeaders } from './security-headers';
 import { serveStatic } from './static-files';
 
 /** What the router dispatches to. */
@@ -18,6 +20,10 @@ export interface HttpDependencies {
   log: Logger;
   /** False while shutting down: /healthz then answers 503. */
   isAccepting(): boolean;
+  /** Whether an Origin may call the cookie endpoints and the admin API (the WebSocket's allowlist). */
+  isAllowedOrigin(origin: string): boolean;
+  /** `TRUST_PROXY`: X-Forwarded-Proto decides whether the page was served over https. */
+  trustProxy: boolean;
 }
 
 function decodeSegments(pathname: string): string[] {
@@ -38,10 +44,12 @@ async function route(req: IncomingMessage, res: ServerResponse, deps: HttpDepend
   }
   if (pathname === '/auth/login' || pathname === '/auth/refresh' || pathname === '/auth/logout') {
     if (method !== 'POST') throw new HttpError(405, 'method_not_allowed', `POST ${pathname}`);
+    requireAllowedOrigin(req, deps.isAllowedOrigin);
     await deps.authRoutes[pathname](req, res);
     return;
   }
   if (pathname === '/admin' || pathname.startsWith('/admin/')) {
+    requireAllowedOrigin(req, deps.isAllowedOrigin);
     await deps.adminRoute(req, res, decodeSegments(pathname).slice(1));
     return;
   }
@@ -52,6 +60,8 @@ async function route(req: IncomingMessage, res: ServerResponse, deps: HttpDepend
 /** Creates the request listener. */
 export function createHttpHandler(deps: HttpDependencies): RequestListener {
   return (req, res) => {
+    // Set before any route writes its head, so every answer carries them, errors included.
+    for (const [name, value] of Object.entries(securityHeaders(req, isHttps(req, deps.trustProxy)))) res.setHeader(name, value);
     route(req, res, deps).catch((error: unknown) => {
       const httpError =
         error instanceof HttpError ? error : new HttpError(500, 'internal', 'internal error');

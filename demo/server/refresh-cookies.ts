@@ -83,14 +83,14 @@ export function createRefreshTokens(db: Db): RefreshTokens {
   };
 }
 
-/** The Set-Cookie value carrying a refresh token. */
-export function refreshCookie(token: string): string {
-  return `${REFRESH_COOKIE}=${token}; Path=${COOKIE_PATH}; HttpOnly; SameSite=Strict; Max-Age=${REFRESH_TTL_SECONDS}`;
+/** The Set-Cookie value carrying a refresh token; `secure` adds `Secure` (https only). */
+export function refreshCookie(token: string, secure = false): string {
+  return `${REFRESH_COOKIE}=${token}; Path=${COOKIE_PATH}; HttpOnly; SameSite=Strict; Max-Age=${REFRESH_TTL_SECONDS}${secure ? '; Secure' : ''}`;
 }
 
-/** The Set-Cookie value that removes the refresh cookie. */
-export function clearedRefreshCookie(): string {
-  return `${REFRESH_COOKIE}=; Path=${COOKIE_PATH}; HttpOnly; SameSite=Strict; Max-Age=0`;
+/** The Set-Cookie value that removes the refresh cookie (with the same `Secure` as it was set with). */
+export function clearedRefreshCookie(secure = false): string {
+  return `${REFRESH_COOKIE}=; Path=${COOKIE_PATH}; HttpOnly; SameSite=Strict; Max-Age=0${secure ? '; Secure' : ''}`;
 }
 
 /** Reads the refresh token from a Cookie header. */

@@ -16,6 +16,7 @@ import { openDatabase } from './db';
 import { createHttpHandler } from './http';
 import { createMemoryHub, createRedisHub, type HubMessage } from './hub';
 import { createLogger, type Logger } from './log';
+import { createLoginThrottle } from './login-throttle';
 import { createMessageStore } from './messages';
 import { createRefreshTokens } from './refresh-cookies';
 import { acceptConnection, type ServerSideConnection } from './socket';
@@ -53,6 +54,7 @@ export async function startServer(config: ServerConfig, log: Logger = createLogg
   const tokens = createTokenService(config.jwtSecret, config.accessTokenTtl);
   const refreshTokens = createRefreshTokens(db);
   const hub = config.redisUrl ? await createRedisHub(config.redisUrl, log) : createMemoryHub();
+  const loginThrottle = await createLoginThrottle(config.loginRateLimit, config.redisUrl, log);
   const registry = createConnectionRegistry();
   const handlers = createChatHandlers(messages, hub);
   const connections = new Set<ServerSideConnection>();
@@ -90,11 +92,21 @@ export async function startServer(config: ServerConfig, log: Logger = createLogg
 
   const http = createServer(
     createHttpHandler({
-      authRoutes: createAuthRoutes({ users, tokens, refreshTokens, log }),
+      authRoutes: createAuthRoutes({
+        users,
+        tokens,
+        refreshTokens,
+        log,
+        throttle: loginThrottle,
+        secureCookies: config.secureCookies,
+        trustProxy: config.trustProxy,
+      }),
       adminRoute: createAdminRoute({ users, tokens, refreshTokens, hub, log }),
       staticDir: config.staticDir,
       log,
       isAccepting: () => accepting,
+      isAllowedOrigin: (origin) => allowedOrigins.has(origin),
+      trustProxy: config.trustProxy,
     }),
   );
   http.on('clientError', (_error, socket) => {
@@ -150,6 +162,7 @@ export async function startServer(config: ServerConfig, log: Logger = createLogg
         http.closeAllConnections();
         await httpClosed;
         await hub.close();
+        await loginThrottle?.close();
         db.close();
         log('server.stopped');
       })();
