@@ -88,6 +88,39 @@ def _rate_limit():
     return parts[0], parts[1]
 
 
+def _login_rate_limit():
+    """LOGIN_RATE_LIMIT: `<failures per username>,<failures per address>,<window seconds>` (whole
+    failures of at least 1, a positive number of seconds) or `off`; returns (per username, per
+    address, seconds), or None when disabled. Default 5,20,60."""
+    raw = os.environ.get("LOGIN_RATE_LIMIT")
+    if raw is None or raw == "":
+        return 5, 20, 60.0
+    if raw.strip(_JS_SPACE).lower() == "off":
+        return None
+    parts = [_js_number(part) for part in raw.split(",")]
+    if (
+        len(parts) != 3
+        or not all(math.isfinite(part) for part in parts)
+        or not all(part.is_integer() and part >= 1 for part in parts[:2])
+        or not parts[2] > 0
+    ):
+        sys.exit(
+            'LOGIN_RATE_LIMIT expects "<failures per username>,<failures per address>,<window seconds>"'
+            f' (e.g. "5,20,60") or "off", got "{raw}"'
+        )
+    return int(parts[0]), int(parts[1]), parts[2]
+
+
+def _switch(name):
+    """An on/off setting (SECURE_COOKIES, TRUST_PROXY): `1` is on; `0` or unset is off."""
+    raw = os.environ.get(name)
+    if raw is None or raw.strip(_JS_SPACE) in ("", "0"):
+        return False
+    if raw.strip(_JS_SPACE) == "1":
+        return True
+    sys.exit(f'{name} expects 1 (on) or 0 (off), got "{raw}"')
+
+
 def _allowed_origins():
     """The listed origins, trimmed; None when there are none (the server then allows
     127.0.0.1 and localhost on the port it bound, see default_origins)."""
@@ -135,3 +168,7 @@ ALLOWED_ORIGINS = _allowed_origins()
 REDIS_URL = os.environ.get("REDIS_URL", "").strip() or None
 RATE_LIMIT = _rate_limit()
 AUTH_TIMEOUT = _positive("AUTH_TIMEOUT", 5.0)
+# HTTP hardening (see PROTOCOL.md): sign-in throttling, the Secure cookie, a trusted proxy.
+LOGIN_RATE_LIMIT = _login_rate_limit()
+SECURE_COOKIES = _switch("SECURE_COOKIES")
+TRUST_PROXY = _switch("TRUST_PROXY")

@@ -22,8 +22,16 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "permsocket_django.security_headers.SecurityHeadersMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
 ]
+# With the middleware above, every answer carries X-Frame-Options: DENY, Referrer-Policy:
+# no-referrer and (permsocket_django.security_headers) the CSP and Cross-Origin-Opener-Policy.
+X_FRAME_OPTIONS = "DENY"
+SECURE_REFERRER_POLICY = "no-referrer"
+# TRUST_PROXY=1: the proxy in front says whether the client came over https.
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env.TRUST_PROXY else None
 
 # ModelBackend answers global permissions; the scoped backend answers has_perm(perm, obj) for
 # object-level grants such as chat.send_message@room:general.
@@ -72,6 +80,10 @@ PERMSOCKET = {
     "ALLOWED_ORIGINS": env.ALLOWED_ORIGINS,
     "RATE_LIMIT": env.RATE_LIMIT,
     "AUTH_TIMEOUT": env.AUTH_TIMEOUT,
+    "LOGIN_RATE_LIMIT": env.LOGIN_RATE_LIMIT,
+    "SECURE_COOKIES": env.SECURE_COOKIES,
+    "TRUST_PROXY": env.TRUST_PROXY,
+    "REDIS_URL": env.REDIS_URL,
     "CONTRACT": BASE_DIR / "contract.json",
 }
 

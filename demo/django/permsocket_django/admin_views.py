@@ -13,6 +13,7 @@ from django.views.decorators.csrf import csrf_exempt
 from .admin_ops import Malformed, NotFound, get_user, set_active, set_grant, set_group, user_summary
 from .grants import fresh_user
 from .http import allow_methods, json_error, no_content, read_json
+from .http_guards import foreign_origin
 from .tokens import decode_access_token
 
 
@@ -21,12 +22,16 @@ BEARER = re.compile(r"Bearer\s+(\S+)", re.IGNORECASE)
 
 
 def superuser_required(view):
-    """As in the Node server: 401 without a valid bearer token of a known user; 403 for a known
-    user who is inactive (a token issued before the deactivation) or not a superuser."""
+    """As in the Node server: 403 for an Origin that is not allowed; 401 without a valid bearer
+    token of a known user; 403 for a known user who is inactive (a token issued before the
+    deactivation) or not a superuser."""
 
     @csrf_exempt
     @wraps(view)
     def wrapper(request, *args, **kwargs):
+        refused = foreign_origin(request)
+        if refused is not None:
+            return refused
         match = BEARER.fullmatch(request.headers.get("Authorization", ""))
         claims = decode_access_token(match.group(1)) if match else None
         if claims is None:

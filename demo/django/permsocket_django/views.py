@@ -3,19 +3,26 @@
 CSRF: these views are csrf_exempt on purpose. They take JSON, not forms, and are authenticated
 either by credentials in the body (login) or by a SameSite=Strict cookie that a browser never
 sends on a cross-site request (refresh, logout); Django's CSRF token would add nothing and
-would break non-browser clients.
+would break non-browser clients. All three also refuse (403) an Origin that is not allowed, and
+login a body that is not application/json (415), so they never rest on SameSite alone.
 """
+import logging
+import math
+
 from django.contrib.auth import authenticate
 from django.http import JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
 from . import tokens
 from .http import allow_methods, json_error, no_content, read_json
+from .http_guards import allowed_origin_required, client_address, cookie_secure, json_body_required
+from .throttle import login_throttle
 
 REFRESH_COOKIE = "permsocket_refresh"
+logger = logging.getLogger("permsocket")
 
 
-def _with_refresh_cookie(response, raw):
+def _with_refresh_cookie(request, response, raw):
     response.set_cookie(
         REFRESH_COOKIE,
         raw,
@@ -23,6 +30,7 @@ def _with_refresh_cookie(response, raw):
         path="/auth",
         httponly=True,
         samesite="Strict",
+        secure=cookie_secure(request),
     )
     return response
 
@@ -36,9 +44,18 @@ def _encodable(text):
     return True
 
 
-def _token_response(user, refresh_raw):
+def _token_response(request, user, refresh_raw):
     access, ttl = tokens.issue_access_token(user)
-    return _with_refresh_cookie(JsonResponse({"accessToken": access, "expiresIn": ttl}), refresh_raw)
+    return _with_refresh_cookie(request, JsonResponse({"accessToken": access, "expiresIn": ttl}), refresh_raw)
+
+
+def _throttled(wait_ms):
+    """429 with Retry-After (whole seconds, rounded up) and the exact wait in the body."""
+    seconds = max(1, math.ceil(wait_ms / 1000))
+    message = f"too many failed sign-ins; try again in {seconds} s"
+    response = JsonResponse({"error": {"code": "rate_limited", "message": message, "retryAfterMs": math.ceil(wait_ms)}}, status=429)
+    response["Retry-After"] = str(seconds)
+    return response
 
 
 @csrf_exempt
@@ -50,11 +67,20 @@ def healthz(request):
 
 @csrf_exempt
 @allow_methods("POST")
+@allowed_origin_required
+@json_body_required
 def login(request):
-    """{username, password} -> {accessToken, expiresIn} and a refresh cookie; 401 otherwise."""
+    """{username, password} -> {accessToken, expiresIn} and a refresh cookie; 401 otherwise, 429
+    past LOGIN_RATE_LIMIT's failures for the username or the client's address."""
     body = read_json(request)
     if body is None or not isinstance(body.get("username"), str) or not isinstance(body.get("password"), str):
         return json_error(400, "bad_request", "expected {username: string, password: string}")
+    throttle = login_throttle()
+    address = client_address(request)
+    wait_ms = throttle.attempt(body["username"], address) if throttle else None
+    if wait_ms is not None:
+        logger.info("http.login_throttled user=%s ip=%s", body["username"][:64].encode("unicode_escape").decode("ascii"), address)
+        return _throttled(wait_ms)
     # A lone surrogate (a JSON escape such as "\ud800") cannot be UTF-8 encoded, so it can match
     # no stored username or password hash: wrong credentials, as in the Node server, not a 500.
     if not (_encodable(body["username"]) and _encodable(body["password"])):
@@ -63,25 +89,30 @@ def login(request):
     user = authenticate(request, username=body["username"], password=body["password"])
     if user is None:
         return json_error(401, "unauthenticated", "wrong username or password")
-    return _token_response(user, tokens.issue_refresh_token(user))
+    if throttle:
+        throttle.succeeded(body["username"], address)
+    return _token_response(request, user, tokens.issue_refresh_token(user))
 
 
 @csrf_exempt
 @allow_methods("POST")
+@allowed_origin_required
 def refresh(request):
     """Exchanges the refresh cookie for a new access token and a new cookie."""
     rotated = tokens.rotate_refresh_token(request.COOKIES.get(REFRESH_COOKIE))
     if rotated is None:
         return json_error(401, "unauthenticated", "no valid refresh cookie")
     user, raw = rotated
-    return _token_response(user, raw)
+    return _token_response(request, user, raw)
 
 
 @csrf_exempt
 @allow_methods("POST")
+@allowed_origin_required
 def logout(request):
     """Revokes the refresh cookie and clears it; 204 whether or not there was one."""
     tokens.revoke_refresh_token(request.COOKIES.get(REFRESH_COOKIE))
     response = no_content()
-    response.delete_cookie(REFRESH_COOKIE, path="/auth", samesite="Strict")
+    # set_cookie rather than delete_cookie, which in Django 3.2 cannot mark the removal Secure.
+    response.set_cookie(REFRESH_COOKIE, "", max_age=0, path="/auth", httponly=True, samesite="Strict", secure=cookie_secure(request))
     return response
