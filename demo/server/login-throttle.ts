@@ -139,7 +139,9 @@ export function createMemoryLoginThrottle(limit: LoginRateLimit, options: Thrott
 }
 
 // Both scripts take KEYS = [username key, address key]. A window is a hash {count, reset}; `reset`
-// (unix ms, from the caller's clock) decides, the key's expiry only collects it afterwards.
+// (unix ms, from the caller's clock) decides, the key's expiry only collects it afterwards. `now` and
+// the window are whole milliseconds, and a wait is returned rounded up (Redis would truncate a
+// fractional Lua number to an integer reply).
 const ATTEMPT_SCRIPT = `
 local now = tonumber(ARGV[3])
 local window = tonumber(ARGV[4])
@@ -154,11 +156,11 @@ for i = 1, 2 do
   counts[i] = count
   if count >= limits[i] then wait = math.max(wait, reset - now) end
 end
-if wait > 0 then return wait end
+if wait > 0 then return math.ceil(wait) end
 for i = 1, 2 do
   if counts[i] == 0 then
     redis.call('HSET', KEYS[i], 'count', 1, 'reset', now + window)
-    redis.call('PEXPIRE', KEYS[i], math.ceil(window))
+    redis.call('PEXPIRE', KEYS[i], window)
   else
     redis.call('HINCRBY', KEYS[i], 'count', 1)
   end
@@ -190,7 +192,7 @@ export async function createRedisLoginThrottle(url: string, limit: LoginRateLimi
   return {
     async attempt(username, address) {
       try {
-        const wait = Number(await client.eval(ATTEMPT_SCRIPT, 2, ...keys(username, address), limit.perUser, limit.perAddress, now(), limit.windowMs));
+        const wait = Number(await client.eval(ATTEMPT_SCRIPT, 2, ...keys(username, address), limit.perUser, limit.perAddress, Math.floor(now()), Math.ceil(limit.windowMs)));
         return wait > 0 ? { allowed: false, retryAfterMs: wait } : { allowed: true };
       } catch (error) {
         failed(error);
