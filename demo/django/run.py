@@ -4,7 +4,8 @@ WebSocket frame size at the transport and lets consumers close with 1003/1009, t
 and WebSockets with daphne.
 
 Configuration is by environment (HOST, PORT, JWT_SECRET, ACCESS_TOKEN_TTL, ALLOWED_ORIGINS,
-DATABASE, REDIS_URL, RATE_LIMIT, AUTH_TIMEOUT), as for the Node server; see config/env.py.
+DATABASE, REDIS_URL, RATE_LIMIT, AUTH_TIMEOUT, LOGIN_RATE_LIMIT, SECURE_COOKIES, TRUST_PROXY), as
+for the Node server; see config/env.py.
 """
 import os
 import sys
