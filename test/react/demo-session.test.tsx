@@ -156,4 +156,11 @@ describe('the demo app’s session', () => {
     await expect(tab.logout()).resolves.toBeUndefined();
     await expect(createSession().refresh()).rejects.toMatchObject({ name: 'AuthError' });
   });
+
+  it('tells the user when to try again once the server throttles sign-ins (429)', async () => {
+    vi.stubGlobal('fetch', async () => new Response('{}', { status: 429, headers: { 'Retry-After': '42' } }));
+    await expect(createSession().login('alice', 'wrong')).rejects.toThrow('Too many failed sign-ins. Try again in 42 s.');
+    vi.stubGlobal('fetch', async () => new Response('{}', { status: 429 }));
+    await expect(createSession().login('alice', 'wrong')).rejects.toThrow('Too many failed sign-ins. Try again in a minute.');
+  });
 });

@@ -155,6 +155,11 @@ export function createSession(): Session {
           body: JSON.stringify({ username, password }),
         });
         if (response.status === 401) throw new AuthError('Wrong username or password, or the account is deactivated.');
+        if (response.status === 429) {
+          // The server's login throttle: say when a new attempt can go through.
+          const seconds = Number(response.headers.get('retry-after'));
+          throw new Error(`Too many failed sign-ins. Try again in ${Number.isInteger(seconds) && seconds > 0 ? `${seconds} s` : 'a minute'}.`);
+        }
         if (!response.ok) throw new Error(`Signing in failed (HTTP ${response.status}).`);
         token = await readToken(response);
         hadSession = true;
