@@ -184,6 +184,13 @@ describe.each(servers)('$name server HTTP hardening with the default settings', 
       expect((await send(new TextEncoder().encode(credentials))).status).toBe(415);
     });
 
+    it('checks the method first (405), then the Origin (403), then the body type (415)', async () => {
+      const evil = { Origin: 'http://evil.example' };
+      expect((await fetch(`${server.httpUrl}/auth/login`, { headers: evil })).status).toBe(405);
+      expect((await fetch(`${server.httpUrl}/auth/login`, { method: 'POST', headers: { ...evil, 'Content-Type': 'text/plain' }, body: credentials })).status).toBe(403);
+      expect((await send('{oops', 'application/json')).status).toBe(400);
+    });
+
     it('signs in with application/json in any letter case and with parameters', async () => {
       expect((await send(credentials, 'application/json; charset=utf-8')).status).toBe(200);
       expect((await send(credentials, 'Application/JSON')).status).toBe(200);

@@ -61,6 +61,7 @@ class _WindowCounters:
         self.windows = OrderedDict()  # key -> [count, reset_at]
 
     def get(self, key, now):
+        """The live window [count, reset_at] of `key` at `now`, or None; sweeps ended windows."""
         while self.windows:
             oldest, window = next(iter(self.windows.items()))
             if window[1] > now:
@@ -69,6 +70,7 @@ class _WindowCounters:
         return self.windows.get(key)
 
     def add(self, key, now):
+        """Counts one failure (get() must have been called at this `now`)."""
         window = self.windows.get(key)
         if window is not None:
             window[0] += 1
@@ -78,6 +80,7 @@ class _WindowCounters:
         self.windows[key] = [1, now + self.window_ms]
 
     def remove(self, key):
+        """Takes one failure back."""
         window = self.windows.get(key)
         if window is not None:
             window[0] -= 1
@@ -85,6 +88,7 @@ class _WindowCounters:
                 del self.windows[key]
 
     def clear(self, key):
+        """Forgets the key's window."""
         self.windows.pop(key, None)
 
     def __len__(self):
