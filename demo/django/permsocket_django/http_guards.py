@@ -17,12 +17,19 @@ def _permsocket(name, default=None):
 
 
 def allowed_origins(request):
-    """ALLOWED_ORIGINS, or by default 127.0.0.1 and localhost on the port this request came in on
-    (the bound one, also when PORT=0 let the system pick it): the WebSocket handshake's list."""
+    """The Origins the WebSocket handshake allows: ALLOWED_ORIGINS as a list, a comma-separated
+    string or a callable taking the ASGI scope; unset, 127.0.0.1 and localhost on the port this
+    request came in on (the bound one, also when PORT=0 let the system pick it)."""
+    scope = getattr(request, "scope", None) or {}
     configured = _permsocket("ALLOWED_ORIGINS")
-    if configured:
-        return configured
-    server = getattr(request, "scope", {}).get("server")
+    if callable(configured):
+        configured = configured(scope)
+    if isinstance(configured, str):
+        configured = configured.split(",")
+    origins = [origin.strip() for origin in configured or () if isinstance(origin, str) and origin.strip()]
+    if origins:
+        return origins
+    server = scope.get("server")
     port = server[1] if server and len(server) > 1 and server[1] is not None else request.get_port()
     return [f"http://127.0.0.1:{port}", f"http://localhost:{port}"]
 
