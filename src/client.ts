@@ -4,13 +4,13 @@
  * requests the queue; this file turns frames and closes into calls on them, and nothing else.
  * @packageDocumentation
  */
-import { EventEmitter } from 'eventemitter3';
 import type { Client } from './api';
 import { checkAction, type Contract, type ResultOf } from './contract';
 import { createConnection, isTerminal } from './connection';
-import { AuthError, ConnectionLostError, PermsocketError, ProtocolError, RequestError, TimeoutError, asAuthError, asPermsocketError, isAuthError } from './errors';
+import { AuthError, ConnectionLostError, ProtocolError, RequestError, asAuthError, asPermsocketError, closeError, isAuthError, type PermsocketError } from './errors';
+import { createListeners } from './listeners';
 import { createLiveness } from './liveness';
-import { resolveOptions, type ClientOptions, type InternalEvents } from './options';
+import { resolveOptions, type ClientOptions } from './options';
 import { EMPTY_PERMISSIONS, createPermissionSet, type PermissionSet } from './permissions';
 import { CloseCode, parseServerFrame, type AuthOkFrame, type ClientFrame, type WireError } from './protocol';
 import { decideOnClose } from './reconnect';
@@ -20,20 +20,6 @@ import { createTransport, type CloseInfo } from './transport';
 
 export type { Client, ReadyOptions } from './api';
 export type { RequestOptions } from './requests';
-
-type Listener = (...args: any[]) => void;
-// eventemitter3 calls this with the app's listener as `this`: one listener failing must neither
-// skip the others nor break the client, so it is reported the way DOM events report theirs.
-function call(this: Listener, ...args: unknown[]) {
-  try {
-    this(...args);
-  } catch (error) {
-    if (typeof globalThis.reportError === 'function') globalThis.reportError(error);
-    else setTimeout(() => { throw error; });
-  }
-}
-const CLIENT_EVENTS = ['state', 'ready', 'permissions', 'permission-denied', 'auth-error', 'error', 'close'] as const;
-const STALE = Symbol('stale');
 
 /**
  * Creates a client. It connects at once unless `autoConnect` is false.
@@ -48,9 +34,8 @@ const STALE = Symbol('stale');
 export function createClient<C extends Contract>(options: ClientOptions<C>): Client<C> {
   const { contract, debug } = options;
   const { retry, ping, requestTimeout, maxQueued, refreshSkew, autoConnect } = resolveOptions(options);
-  const events = new EventEmitter<InternalEvents, Listener>();
-  const contractEvents = new EventEmitter<string, Listener>();
-  const emit = <K extends keyof InternalEvents>(event: K, ...args: EventEmitter.EventArgs<InternalEvents, K>) => void events.emit(event, ...args);
+  const listeners = createListeners(options);
+  const emit = listeners.emit;
   let permissions: PermissionSet = EMPTY_PERMISSIONS;
   let lastServerError: WireError | null = null;
   let terminalError: PermsocketError | null = null;
@@ -65,7 +50,7 @@ export function createClient<C extends Contract>(options: ClientOptions<C>): Cli
   const liveness = createLiveness({ ...ping, ping: sendPing, dead: () => replace(CloseCode.PingTimeout, 'no answer to ping', false) });
   const requests = createRequests({ ready: () => connection.state === 'ready', permissions: () => permissions, send, denied: (d) => emit('permission-denied', d) }, maxQueued);
   const transport = createTransport({
-    url: nextUrl,
+    url: connection.urlProvider(prepare, failed),
     WebSocket: options.WebSocket,
     connectTimeout: retry.connectTimeout,
     shouldReconnect: (code) => decideOnClose(code).action !== 'stop',
@@ -87,35 +72,18 @@ export function createClient<C extends Contract>(options: ClientOptions<C>): Cli
     emit('change');
   }
 
-  /** partysocket awaits this before every attempt: the backoff, the token and the URL, in that order. */
-  async function nextUrl(): Promise<string> {
-    for (;;) {
-      const run = connection.run;
-      const outcome = await Promise.race([attempt(run), connection.ended.then((): typeof STALE => STALE)]);
-      if (outcome !== STALE && run === connection.run) return outcome;
-      if (isTerminal(connection.state)) return ''; // stopped: partysocket sees close() and opens nothing
-    }
+  /** Before every attempt (after the backoff): the URL and the token, fetched together. */
+  async function prepare(): Promise<string> {
+    const target = options.url;
+    const [url] = await Promise.all([typeof target === 'function' ? target() : target, session.prepare()]);
+    new URL(url, (globalThis as { location?: { href: string } }).location?.href); // a bad URL fails here, with a clear message
+    lastServerError = null;
+    return url;
   }
-  async function attempt(run: number): Promise<string | typeof STALE> {
-    for (;;) {
-      try {
-        await connection.turn();
-        if (run !== connection.run) return STALE;
-        const target = options.url;
-        const [url] = await Promise.all([typeof target === 'function' ? target() : target, session.prepare()]);
-        if (run !== connection.run) return STALE;
-        new URL(url, (globalThis as { location?: { href: string } }).location?.href); // a bad URL fails here, with a clear message
-        lastServerError = null;
-        return url;
-      } catch (error) {
-        if (run !== connection.run) return STALE;
-        if (isAuthError(error)) return stop('unauthenticated', asAuthError(error)), STALE;
-        emit('error', asPermsocketError(error, 'could not get a token or URL to connect with'));
-        if (run !== connection.run) return STALE;
-        connection.backOff();
-        connection.move('reconnecting');
-      }
-    }
+  function failed(error: unknown): boolean {
+    if (isAuthError(error)) return stop('unauthenticated', asAuthError(error)), false;
+    emit('error', asPermsocketError(error, 'could not get a token or URL to connect with'));
+    return true;
   }
 
   function onOpen() {
@@ -142,7 +110,7 @@ export function createClient<C extends Contract>(options: ClientOptions<C>): Cli
       else if (frame.type === 'res') requests.answer(frame);
       else if (frame.type === 'error') lastServerError = frame.error;
       else if (frame.type === 'event') {
-        if (Object.prototype.hasOwnProperty.call(contract.events, frame.name)) contractEvents.emit(frame.name, frame.data);
+        if (Object.prototype.hasOwnProperty.call(contract.events, frame.name)) listeners.emitEvent(frame.name, frame.data);
         else emit('error', new ProtocolError(`dropped an event the contract does not declare: "${frame.name}"`));
       }
     } catch (error) {
@@ -200,31 +168,20 @@ export function createClient<C extends Contract>(options: ClientOptions<C>): Cli
   }
 
   /** A socket is gone: what its close code means, decided in one place (reconnect.ts). */
-  function lost({ code, reason, opened }: CloseInfo, atOnce = false) {
+  function lost({ code, reason, error }: CloseInfo, atOnce = false) {
     liveness.stop();
     session.lost();
     requests.connectionLost();
     const run = connection.run;
-    if (!opened) {
-      emit('error', new PermsocketError('connect_failed', `the WebSocket closed before it opened (1006): the URL cannot be reached, the server refused the handshake (an Origin not on its allowlist answers HTTP 403) or does not offer the permsocket.v1 subprotocol, or it did not open within connectTimeout (${retry.connectTimeout} ms)`));
-      if (run !== connection.run) return;
-    }
+    if (error) emit('error', error);
+    if (run !== connection.run) return;
     const decision = decideOnClose(code);
     debug?.({ kind: 'close', code, decision: decision.action });
     const why = lastServerError?.message ?? reason;
-    const detail = why ? `: ${why}` : '';
-    if (decision.action === 'stop') {
-      if (decision.state === 'forbidden') return stop('forbidden', new AuthError(`the server refused this user (4403${detail})`, { code: 'forbidden' }));
-      return stop('closed', new ProtocolError(`the server closed the connection with ${code}${detail}`, code));
-    }
-    if (decision.action === 'reauthenticate') {
-      if (!session.rejected()) return stop('unauthenticated', new AuthError(`the server rejected a fresh token too (4401${detail})`));
-      connection.now();
-    } else if (atOnce) {
-      connection.now();
-    } else {
-      connection.backOff(decision.rateLimited ? (lastServerError?.retryAfterMs ?? 0) : undefined);
-    }
+    if (decision.action === 'stop') return stop(decision.state, closeError(code, why));
+    if (decision.action === 'reauthenticate' && !session.rejected()) return stop('unauthenticated', closeError(code, why));
+    if (decision.action === 'reauthenticate' || atOnce) connection.now();
+    else connection.backOff(decision.rateLimited ? (lastServerError?.retryAfterMs ?? 0) : undefined);
     connection.move('reconnecting');
   }
 
@@ -242,17 +199,13 @@ export function createClient<C extends Contract>(options: ClientOptions<C>): Cli
     else if (!(error instanceof ConnectionLostError)) emit('error', error);
   }
 
+  /** Why nothing can be done in a terminal state: its own error for ready(), a short one for a request. */
   function closedError(action?: string) {
     const state = connection.state;
-    if (state === 'closed') return terminalError && !action ? terminalError : new ConnectionLostError('the client is closed: call connect() first', { action, sent: false });
+    if (!action && terminalError) return terminalError;
+    if (state === 'closed') return new ConnectionLostError('the client is closed: call connect() first', { action, sent: false });
     return new AuthError(`the client is ${state}`, { code: state === 'forbidden' ? 'forbidden' : 'unauthenticated' });
   }
-
-  for (const event of CLIENT_EVENTS) {
-    const listener = options.on?.[event];
-    if (listener) events.on(event, call, listener);
-  }
-  for (const [name, listener] of Object.entries(options.onEvent ?? {})) if (listener) contractEvents.on(name, call, listener);
 
   const client: Client<C> = {
     get state() {
@@ -280,23 +233,12 @@ export function createClient<C extends Contract>(options: ClientOptions<C>): Cli
       if (isTerminal(connection.state)) return Promise.reject(closedError(action));
       return requests.request(action, payload, definition, timeout, signal) as Promise<ResultOf<C, typeof action>>;
     },
-    onEvent: (name, listener) => (contractEvents.on(name, call, listener), () => void contractEvents.off(name, call, listener)),
-    on: (event, listener) => (events.on(event, call, listener), () => client.off(event, listener)),
-    once: (event, listener) => (events.once(event, call, listener), () => client.off(event, listener)),
-    off: (event, listener) => void events.off(event, call, listener),
-    subscribe: (listener) => (events.on('change', call, listener), () => void events.off('change', call, listener)),
-    ready({ timeout, signal } = {}) {
-      if (connection.state === 'ready') return Promise.resolve();
-      if (isTerminal(connection.state)) return Promise.reject(closedError());
-      if (signal?.aborted) return Promise.reject(signal.reason);
-      return new Promise<void>((resolve, reject) => {
-        const finish = (settle: () => void) => (off(), clearTimeout(timer), signal?.removeEventListener('abort', onAbort), settle());
-        const onAbort = () => finish(() => reject(signal?.reason));
-        const off = client.on('state', (state) => (state === 'ready' ? finish(resolve) : isTerminal(state) && finish(() => reject(closedError()))));
-        const timer = timeout === undefined ? undefined : setTimeout(() => finish(() => reject(new TimeoutError(`the client was not ready within ${timeout} ms (state: ${connection.state})`))), timeout);
-        signal?.addEventListener('abort', onAbort, { once: true });
-      });
-    },
+    onEvent: listeners.onEvent,
+    on: listeners.on,
+    once: listeners.once,
+    off: listeners.off,
+    subscribe: (listener) => listeners.on('change', listener),
+    ready: (readyOptions = {}) => connection.ready(readyOptions, closedError),
     connect() {
       if (!isTerminal(connection.state)) return;
       transport.start(); // throws first when there is no WebSocket to connect with

@@ -3,9 +3,12 @@
  * of legal moves, the backoff before each attempt, and the early wake when a device comes back.
  * @packageDocumentation
  */
+import type { ReadyOptions } from './api';
+import { TimeoutError } from './errors';
 import type { ConnectionState, DebugEntry } from './options';
 import { backoffDelay, type Backoff } from './reconnect';
 
+const STALE = Symbol('stale');
 type Terminal = 'unauthenticated' | 'forbidden' | 'closed';
 const TERMINAL: readonly Terminal[] = ['unauthenticated', 'forbidden', 'closed'];
 
@@ -51,10 +54,20 @@ export interface Connection {
   now(): void;
   /** Waits out the backoff before an attempt; resolves early on a wake or when the run ends. */
   turn(): Promise<void>;
-  /** A promise that resolves when the current run ends. */
-  readonly ended: Promise<void>;
+  /**
+   * The URL provider partysocket awaits before every attempt: it waits out the backoff, then
+   * `prepare` fetches the token and the URL. A failure goes to `failed`, which reports it and
+   * returns whether to retry with backoff. When the run ends meanwhile the new run is served,
+   * and a stopped client gets '' (partysocket, closed, opens nothing with it).
+   */
+  urlProvider(prepare: () => Promise<string>, failed: (error: unknown) => boolean): () => Promise<string>;
   /** The client is ready: the attempt counter starts again after a stable period. */
   stable(): void;
+  /**
+   * Resolves when the state is (or becomes) ready; rejects with `error()` in (or on entering) a
+   * terminal state, with a TimeoutError after `timeout`, or with the signal's reason.
+   */
+  ready(options: ReadyOptions, error: () => Error): Promise<void>;
 }
 
 /** Creates the connection, starting `closed`. */
@@ -68,6 +81,7 @@ export function createConnection(options: ConnectionOptions): Connection {
   let end = deferred();
   let wake: (() => void) | undefined;
   let stableTimer: ReturnType<typeof setTimeout> | undefined;
+  const waiters = new Set<() => void>();
 
   // A device waking up or coming back online: retry now instead of waiting out the backoff (but
   // never cut a rate-limit wait short), and on a live socket let the client check at once.
@@ -85,6 +99,62 @@ export function createConnection(options: ConnectionOptions): Connection {
     target.document?.[method]?.call(target.document, 'visibilitychange', onVisibility);
   }
 
+  function move(to: ConnectionState): boolean {
+    if (!MOVES[state].includes(to)) return false;
+    const from = state;
+    state = to;
+    debug?.({ kind: 'state', from, to });
+    if (isTerminal(from)) watch(true);
+    if (isTerminal(to)) {
+      watch(false);
+      clearTimeout(stableTimer);
+    }
+    for (const waiter of [...waiters]) waiter();
+    options.moved(from);
+    return true;
+  }
+
+  function backOff(rateLimitMs?: number) {
+    clearTimeout(stableTimer);
+    delay = backoffDelay(attempt++, retry);
+    rateLimited = rateLimitMs !== undefined;
+    if (rateLimited) delay = Math.max(delay, rateLimitMs ?? 0, retry.rateLimitDelay);
+  }
+
+  function turn(): Promise<void> {
+    const wait = delay;
+    delay = 0;
+    if (wait <= 0) return Promise.resolve();
+    debug?.({ kind: 'wait', attempt, delay: wait });
+    return new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        wake = undefined;
+        resolve();
+      };
+      const timer = setTimeout(done, wait);
+      wake = done;
+      void end.promise.then(done);
+    });
+  }
+
+  /** One attempt of run `at`: its turn, then `prepare`; a failure that may be retried backs off and goes again. */
+  async function attemptOf(at: number, prepare: () => Promise<string>, failed: (error: unknown) => boolean): Promise<string | typeof STALE> {
+    for (;;) {
+      try {
+        await turn();
+        if (at !== run) return STALE;
+        const url = await prepare();
+        return at === run ? url : STALE;
+      } catch (error) {
+        // `failed` may stop the client (or a listener it calls may): check the run after it too.
+        if (at !== run || !failed(error) || at !== run) return STALE;
+        backOff();
+        move('reconnecting');
+      }
+    }
+  }
+
   return {
     get state() {
       return state;
@@ -92,22 +162,7 @@ export function createConnection(options: ConnectionOptions): Connection {
     get run() {
       return run;
     },
-    get ended() {
-      return end.promise;
-    },
-    move(to) {
-      if (!MOVES[state].includes(to)) return false;
-      const from = state;
-      state = to;
-      debug?.({ kind: 'state', from, to });
-      if (isTerminal(from)) watch(true);
-      if (isTerminal(to)) {
-        watch(false);
-        clearTimeout(stableTimer);
-      }
-      options.moved(from);
-      return true;
-    },
+    move,
     newRun() {
       run++;
       end.resolve();
@@ -117,36 +172,48 @@ export function createConnection(options: ConnectionOptions): Connection {
       rateLimited = false;
       clearTimeout(stableTimer);
     },
-    backOff(rateLimitMs) {
-      clearTimeout(stableTimer);
-      delay = backoffDelay(attempt++, retry);
-      rateLimited = rateLimitMs !== undefined;
-      if (rateLimited) delay = Math.max(delay, rateLimitMs ?? 0, retry.rateLimitDelay);
-    },
+    backOff,
     now() {
       clearTimeout(stableTimer);
       delay = 0;
       rateLimited = false;
     },
-    turn() {
-      const wait = delay;
-      delay = 0;
-      if (wait <= 0) return Promise.resolve();
-      debug?.({ kind: 'wait', attempt, delay: wait });
-      return new Promise<void>((resolve) => {
-        const done = () => {
-          clearTimeout(timer);
-          wake = undefined;
-          resolve();
-        };
-        const timer = setTimeout(done, wait);
-        wake = done;
-        void end.promise.then(done);
-      });
+    turn,
+    urlProvider(prepare, failed) {
+      return async () => {
+        for (;;) {
+          const at = run;
+          const outcome = await Promise.race([attemptOf(at, prepare, failed), end.promise.then((): typeof STALE => STALE)]);
+          if (outcome !== STALE && at === run) return outcome;
+          // Stopped: partysocket sees its close() and opens nothing. Started again: serve the new run.
+          if (isTerminal(state)) return '';
+        }
+      };
     },
     stable() {
       clearTimeout(stableTimer);
       stableTimer = setTimeout(() => (attempt = 0), retry.resetAfter);
+    },
+    ready({ timeout, signal }, error) {
+      if (state === 'ready') return Promise.resolve();
+      if (isTerminal(state)) return Promise.reject(error());
+      if (signal?.aborted) return Promise.reject(signal.reason);
+      return new Promise<void>((resolve, reject) => {
+        const finish = (settle: () => void) => {
+          waiters.delete(check);
+          clearTimeout(timer);
+          signal?.removeEventListener('abort', onAbort);
+          settle();
+        };
+        const check = () => {
+          if (state === 'ready') finish(resolve);
+          else if (isTerminal(state)) finish(() => reject(error()));
+        };
+        const onAbort = () => finish(() => reject(signal?.reason));
+        const timer = timeout === undefined ? undefined : setTimeout(() => finish(() => reject(new TimeoutError(`the client was not ready within ${timeout} ms (it is ${state})`))), timeout);
+        waiters.add(check);
+        signal?.addEventListener('abort', onAbort, { once: true });
+      });
     },
   };
 }

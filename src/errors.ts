@@ -228,3 +228,14 @@ export function asPermsocketError(error: unknown, context: string): PermsocketEr
   if (error instanceof PermsocketError) return error;
   return new PermsocketError('error', `${context}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
 }
+
+/**
+ * The error of a close that ends the client: 4403 (forbidden) and a second 4401 in a row are
+ * AuthErrors, a fatal code (1003, 1009, 4400, 4406) a ProtocolError. `why` is the server's reason.
+ */
+export function closeError(code: number, why: string): AuthError | ProtocolError {
+  const detail = why ? `: ${why}` : '';
+  if (code === 4403) return new AuthError(`the server refused this user (4403${detail})`, { code: 'forbidden' });
+  if (code === 4401) return new AuthError(`the server rejected a fresh token too (4401${detail})`);
+  return new ProtocolError(`the server closed the connection with ${code}${detail}`, code);
+}

@@ -17,6 +17,8 @@ export interface CloseInfo {
   opened: boolean;
   /** Whether the client closed it itself ({@link Transport.drop} or {@link Transport.stop}). */
   requested: boolean;
+  /** For a socket that never opened: what probably went wrong, for the `error` event. */
+  error?: PermsocketError;
 }
 
 /** What the transport reports. */
@@ -86,12 +88,20 @@ export function createTransport(options: {
     const asked = requested;
     requested = null;
     const synthetic = !event.target && event.code === CloseCode.Normal && !asked;
-    events.close({
+    const info: CloseInfo = {
       code: synthetic ? CloseCode.Abnormal : event.code,
       reason: synthetic ? '' : (event.reason ?? ''),
       opened,
       requested: asked !== null,
-    });
+    };
+    if (!opened && !asked) {
+      const cause = event.reason === 'timeout' ? `it did not open within connectTimeout (${options.connectTimeout} ms)` : 'it closed before it opened (1006)';
+      info.error = new PermsocketError(
+        'connect_failed',
+        `could not open the WebSocket: ${cause}. Likely causes: the URL cannot be reached, the server refused the handshake (an Origin not on its allowlist answers HTTP 403), or it does not accept the ${SUBPROTOCOL} subprotocol`,
+      );
+    }
+    events.close(info);
   }
 
   function create(): ReconnectingSocket {
