@@ -64,11 +64,11 @@ export class PermsocketError extends Error {
 export class PermissionDeniedError extends PermsocketError implements PermissionDenial {
   override name = 'PermissionDeniedError';
   declare readonly code: 'permission_denied';
-  readonly action: string;
-  readonly permission: string | undefined;
-  readonly resource: string | undefined;
-  readonly source: DenialSource;
-  readonly requestId?: string;
+  declare readonly action: string;
+  declare readonly permission: string | undefined;
+  declare readonly resource: string | undefined;
+  declare readonly source: DenialSource;
+  declare readonly requestId?: string;
   /** `message` defaults to one naming the action, the permission, the resource and who refused. */
   constructor(denial: PermissionDenial, message?: string) {
     const { action, permission, resource, source } = denial;
@@ -77,11 +77,7 @@ export class PermissionDeniedError extends PermsocketError implements Permission
       message ??
         `"${action}" needs permission ${permission ?? '(unknown)'}${resource ? ` on ${resource}` : ''} (refused ${source === 'local' ? 'locally' : 'by the server'})`,
     );
-    this.action = action;
-    this.permission = permission;
-    this.resource = resource;
-    this.source = source;
-    if (denial.requestId !== undefined) this.requestId = denial.requestId;
+    Object.assign(this, denial);
   }
 }
 
@@ -112,33 +108,33 @@ export interface RequestContext {
   cause?: unknown;
 }
 
+// The fields TimeoutError and ConnectionLostError share, set once here.
+class RequestContextError extends PermsocketError {
+  /** The request's action; undefined when no request was involved (a getToken call, `ready()`). */
+  declare readonly action: string | undefined;
+  /** Whether the request frame left this client: if so the server may have acted on it. */
+  declare readonly sent: boolean;
+  constructor(code: 'timeout' | 'connection_lost', message: string, { action, sent, cause }: RequestContext) {
+    super(code, message, { cause });
+    Object.assign(this, { action, sent });
+  }
+}
+
 /** A request, a getToken call or `ready()` took longer than its timeout. */
-export class TimeoutError extends PermsocketError {
+export class TimeoutError extends RequestContextError {
   override name = 'TimeoutError';
   declare readonly code: 'timeout';
-  /** The request's action; undefined for a getToken call or `ready()`. */
-  readonly action: string | undefined;
-  /** Whether the request frame left this client: if so the server may still have acted on it. */
-  readonly sent: boolean;
   constructor(message: string, context: RequestContext = { action: undefined, sent: false }) {
     super('timeout', message, context);
-    this.action = context.action;
-    this.sent = context.sent;
   }
 }
 
 /** The connection dropped, or the client was closed, before a request was answered. */
-export class ConnectionLostError extends PermsocketError {
+export class ConnectionLostError extends RequestContextError {
   override name = 'ConnectionLostError';
   declare readonly code: 'connection_lost';
-  /** The request's action; undefined when no request was involved (`ready()` after `close()`). */
-  readonly action: string | undefined;
-  /** Whether the request frame left this client: if so the server may have acted on it. */
-  readonly sent: boolean;
   constructor(message: string, context: RequestContext = { action: undefined, sent: false }) {
     super('connection_lost', message, context);
-    this.action = context.action;
-    this.sent = context.sent;
   }
 }
 
