@@ -4,13 +4,13 @@
  * @packageDocumentation
  */
 import type { ReadyOptions } from './api';
+import { deadline } from './deadline';
 import { TimeoutError } from './errors';
 import type { ConnectionState, DebugEntry } from './options';
 import { backoffDelay, type Backoff } from './reconnect';
 
-const STALE = Symbol('stale');
 type Terminal = 'unauthenticated' | 'forbidden' | 'closed';
-const TERMINAL: readonly Terminal[] = ['unauthenticated', 'forbidden', 'closed'];
+const TERMINAL: readonly ConnectionState[] = ['unauthenticated', 'forbidden', 'closed'];
 
 /**
  * Every legal move. A move not listed is refused, which also drops a late event of an attempt
@@ -27,7 +27,7 @@ export const MOVES: Readonly<Record<ConnectionState, readonly ConnectionState[]>
 };
 
 /** Whether a state is one of the terminal ones (no socket until `connect()`). */
-export const isTerminal = (state: ConnectionState): state is Terminal => TERMINAL.includes(state as Terminal);
+export const isTerminal = (state: ConnectionState): state is Terminal => TERMINAL.includes(state);
 
 /** The settings the connection reads. */
 export interface ConnectionOptions {
@@ -46,14 +46,12 @@ export interface Connection {
   readonly run: number;
   /** Moves to `to` when the table allows it; returns whether it moved. */
   move(to: ConnectionState): boolean;
-  /** Starts a new run (connect() or a terminal stop), waking any wait of the old one. */
+  /** Starts a new run (connect() or a terminal stop): the attempt counter and any wait start over. */
   newRun(): void;
   /** The next attempt waits the backoff (at least `rateLimitMs` when given, after a 4429). */
   backOff(rateLimitMs?: number): void;
-  /** The next attempt goes at once (the first one, after a 4401, for another user). */
+  /** The next attempt goes at once (after a 4401, for another user). */
   now(): void;
-  /** Waits out the backoff before an attempt; resolves early on a wake or when the run ends. */
-  turn(): Promise<void>;
   /**
    * The URL provider partysocket awaits before every attempt: it waits out the backoff, then
    * `prepare` fetches the token and the URL. A failure goes to `failed`, which reports it and
@@ -78,25 +76,21 @@ export function createConnection(options: ConnectionOptions): Connection {
   let attempt = 0;
   let delay = 0;
   let rateLimited = false;
-  let end = deferred();
+  // Ends the backoff wait now: a wake, or a new run.
   let wake: (() => void) | undefined;
   let stableTimer: ReturnType<typeof setTimeout> | undefined;
   const waiters = new Set<() => void>();
 
   // A device waking up or coming back online: retry now instead of waiting out the backoff (but
   // never cut a rate-limit wait short), and on a live socket let the client check at once.
-  const onWake = () => {
-    if (state === 'ready') options.wokeReady();
-    else if (!rateLimited) wake?.();
-  };
-  const onVisibility = () => {
-    if ((globalThis as { document?: { visibilityState?: string } }).document?.visibilityState === 'visible') onWake();
-  };
+  const onWake = () => (state === 'ready' ? options.wokeReady() : rateLimited || wake?.());
+  const page = () => (globalThis as { document?: EventTarget & { visibilityState?: string } }).document;
+  const onVisibility = () => page()?.visibilityState === 'visible' && onWake();
   function watch(on: boolean) {
-    const target = globalThis as { addEventListener?: Function; removeEventListener?: Function; document?: { addEventListener?: Function; removeEventListener?: Function } };
     const method = on ? 'addEventListener' : 'removeEventListener';
-    target[method]?.call(target, 'online', onWake);
-    target.document?.[method]?.call(target.document, 'visibilitychange', onVisibility);
+    // Node has no window events; a browser (or a test) has both.
+    (globalThis as Partial<EventTarget>)[method]?.('online', onWake);
+    page()?.[method]('visibilitychange', onVisibility);
   }
 
   function move(to: ConnectionState): boolean {
@@ -104,55 +98,33 @@ export function createConnection(options: ConnectionOptions): Connection {
     const from = state;
     state = to;
     debug?.({ kind: 'state', from, to });
-    if (isTerminal(from)) watch(true);
-    if (isTerminal(to)) {
-      watch(false);
-      clearTimeout(stableTimer);
-    }
+    if (isTerminal(from) !== isTerminal(to)) watch(isTerminal(from));
     for (const waiter of [...waiters]) waiter();
     options.moved(from);
     return true;
   }
 
-  function backOff(rateLimitMs?: number) {
+  function setDelay(next: number, limited = false) {
     clearTimeout(stableTimer);
-    delay = backoffDelay(attempt++, retry);
-    rateLimited = rateLimitMs !== undefined;
-    if (rateLimited) delay = Math.max(delay, rateLimitMs ?? 0, retry.rateLimitDelay);
+    delay = next;
+    rateLimited = limited;
   }
 
-  function turn(): Promise<void> {
+  /** Waits out the backoff before an attempt. */
+  function turn(): Promise<void> | void {
     const wait = delay;
     delay = 0;
-    if (wait <= 0) return Promise.resolve();
+    if (wait <= 0) return;
     debug?.({ kind: 'wait', attempt, delay: wait });
     return new Promise<void>((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        wake = undefined;
-        resolve();
-      };
-      const timer = setTimeout(done, wait);
-      wake = done;
-      void end.promise.then(done);
+      const timer = setTimeout((wake = () => (clearTimeout(timer), (wake = undefined), resolve())), wait);
     });
   }
 
-  /** One attempt of run `at`: its turn, then `prepare`; a failure that may be retried backs off and goes again. */
-  async function attemptOf(at: number, prepare: () => Promise<string>, failed: (error: unknown) => boolean): Promise<string | typeof STALE> {
-    for (;;) {
-      try {
-        await turn();
-        if (at !== run) return STALE;
-        const url = await prepare();
-        return at === run ? url : STALE;
-      } catch (error) {
-        // `failed` may stop the client (or a listener it calls may): check the run after it too.
-        if (at !== run || !failed(error) || at !== run) return STALE;
-        backOff();
-        move('reconnecting');
-      }
-    }
+  function backOff(rateLimitMs?: number) {
+    const next = backoffDelay(attempt++, retry);
+    if (rateLimitMs === undefined) setDelay(next);
+    else setDelay(Math.max(next, rateLimitMs, retry.rateLimitDelay), true);
   }
 
   return {
@@ -165,28 +137,31 @@ export function createConnection(options: ConnectionOptions): Connection {
     move,
     newRun() {
       run++;
-      end.resolve();
-      end = deferred();
       attempt = 0;
-      delay = 0;
-      rateLimited = false;
-      clearTimeout(stableTimer);
+      setDelay(0);
+      wake?.();
     },
     backOff,
-    now() {
-      clearTimeout(stableTimer);
-      delay = 0;
-      rateLimited = false;
-    },
-    turn,
+    now: () => setDelay(0),
     urlProvider(prepare, failed) {
       return async () => {
         for (;;) {
           const at = run;
-          const outcome = await Promise.race([attemptOf(at, prepare, failed), end.promise.then((): typeof STALE => STALE)]);
-          if (outcome !== STALE && at === run) return outcome;
+          try {
+            await turn();
+            if (at === run) {
+              const url = await prepare();
+              if (at === run) return url;
+            }
+          } catch (error) {
+            // `failed` may stop the client (or a listener it calls may): check the run after it too.
+            if (at === run && failed(error) && at === run) {
+              backOff();
+              move('reconnecting');
+            }
+          }
           // Stopped: partysocket sees its close() and opens nothing. Started again: serve the new run.
-          if (isTerminal(state)) return '';
+          if (at !== run && isTerminal(state)) return '';
         }
       };
     },
@@ -197,29 +172,11 @@ export function createConnection(options: ConnectionOptions): Connection {
     ready({ timeout, signal }, error) {
       if (state === 'ready') return Promise.resolve();
       if (isTerminal(state)) return Promise.reject(error());
-      if (signal?.aborted) return Promise.reject(signal.reason);
-      return new Promise<void>((resolve, reject) => {
-        const finish = (settle: () => void) => {
-          waiters.delete(check);
-          clearTimeout(timer);
-          signal?.removeEventListener('abort', onAbort);
-          settle();
-        };
-        const check = () => {
-          if (state === 'ready') finish(resolve);
-          else if (isTerminal(state)) finish(() => reject(error()));
-        };
-        const onAbort = () => finish(() => reject(signal?.reason));
-        const timer = timeout === undefined ? undefined : setTimeout(() => finish(() => reject(new TimeoutError(`the client was not ready within ${timeout} ms (it is ${state})`))), timeout);
-        waiters.add(check);
-        signal?.addEventListener('abort', onAbort, { once: true });
-      });
+      const check = () => (state === 'ready' ? wait.resolve() : isTerminal(state) && wait.reject(error()));
+      const wait = deadline<void>(timeout, () => new TimeoutError(`the client was not ready within ${timeout} ms (it is ${state})`), signal, () => waiters.delete(check));
+      if (signal?.aborted) wait.reject(signal.reason);
+      else waiters.add(check);
+      return wait.promise;
     },
   };
-}
-
-function deferred() {
-  let resolve!: () => void;
-  const promise = new Promise<void>((r) => (resolve = r));
-  return { promise, resolve };
 }

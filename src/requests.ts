@@ -8,6 +8,7 @@ import { checkAction, type ActionDefinition } from './contract';
 import { ConnectionLostError, PermissionDeniedError, QueueFullError, RequestError, TimeoutError, type PermissionDenial } from './errors';
 import { EMPTY_PERMISSIONS, type PermissionSet } from './permissions';
 import type { RequestFrame, ResultErrorFrame, ResultOkFrame } from './protocol';
+import { deadline } from './deadline';
 
 /** Per-request settings. */
 export interface RequestOptions {
@@ -89,41 +90,6 @@ export function createRequests(host: RequestsHost, maxQueued: number): Requests 
     host.send({ type: 'req', id, action: request.action, payload: request.payload ?? null });
   }
 
-  function track(action: string, payload: unknown, definition: ActionDefinition<unknown, unknown>, timeout: number, signal: AbortSignal | undefined) {
-    let request!: PendingRequest;
-    const promise = new Promise<unknown>((resolve, reject) => {
-      let done = false;
-      const finish = (settle: () => void) => {
-        if (done) return;
-        done = true;
-        clearTimeout(timer);
-        signal?.removeEventListener('abort', onAbort);
-        if (request.id !== undefined) inflight.delete(request.id);
-        const at = queue.indexOf(request);
-        if (at >= 0) queue.splice(at, 1);
-        settle();
-      };
-      const onAbort = () => finish(() => reject(signal?.reason));
-      const timer = setTimeout(() => {
-        const sent = request.sent;
-        const where = sent ? 'it was sent, so the server may still have acted on it' : 'it was never sent';
-        finish(() => reject(new TimeoutError(`"${action}" got no answer within ${timeout} ms (${where})`, { action, sent })));
-      }, timeout);
-      signal?.addEventListener('abort', onAbort, { once: true });
-      request = {
-        action,
-        payload,
-        definition,
-        id: undefined,
-        sent: false,
-        resent: false,
-        resolve: (value) => finish(() => resolve(value)),
-        reject: (error) => finish(() => reject(error)),
-      };
-    });
-    return { request, promise };
-  }
-
   return {
     request(action, payload, definition, timeout, signal) {
       if (signal?.aborted) return Promise.reject(signal.reason);
@@ -133,7 +99,16 @@ export function createRequests(host: RequestsHost, maxQueued: number): Requests 
         const verdict = checkAction(definition, payload, permissions);
         if (!verdict.allowed) return Promise.reject(deny(action, verdict.permission, verdict.resource, 'local'));
       }
-      const { request, promise } = track(action, payload, definition, timeout, signal);
+      const forget = () => {
+        if (request.id !== undefined) inflight.delete(request.id);
+        if (queue.includes(request)) queue.splice(queue.indexOf(request), 1);
+      };
+      const timedOut = () => {
+        const where = request.sent ? 'it was sent, so the server may still have acted on it' : 'it was never sent';
+        return new TimeoutError(`"${action}" got no answer within ${timeout} ms (${where})`, { action, sent: request.sent });
+      };
+      const { promise, resolve, reject } = deadline<unknown>(timeout, timedOut, signal, forget);
+      const request: PendingRequest = { action, payload, definition, id: undefined, sent: false, resent: false, resolve, reject };
       if (host.ready() && queue.length === 0) dispatch(request);
       else if (queue.length >= maxQueued) request.reject(new QueueFullError(maxQueued));
       else queue.push(request);
