@@ -67,8 +67,6 @@ export function createSession(options: {
   // A 4401 since the last auth.ok: a second one in a row means the user cannot sign in.
   let rejectedOnce = false;
   let refreshFailures = 0;
-  // Bumped by end(): a getToken result that arrives afterwards belongs to nobody.
-  let epoch = 0;
 
   const retryLater = (error?: PermsocketError): RefreshDecision => {
     tokens.retryIn(backoffDelay(refreshFailures++, options.retry));
@@ -82,10 +80,9 @@ export function createSession(options: {
     get expiresAt() {
       return tokens.expiresAt;
     },
+    // A token fetched for a run that ended meanwhile is overwritten by the next run's own.
     async prepare() {
-      const at = epoch;
-      const token = await tokens.fetch(rejectedOnce ? 'rejected' : 'connect');
-      if (at === epoch) prepared = token;
+      prepared = await tokens.fetch(rejectedOnce ? 'rejected' : 'connect');
     },
     authFrame() {
       sentAuth = prepared;
@@ -105,19 +102,19 @@ export function createSession(options: {
       tokens.schedule(token, frame.exp, frame.now);
       return meaning;
     },
+    // `current` changes with a new auth.ok, another user or end(): an answer for an older one is dropped.
     async refresh() {
-      const at = epoch;
       const session = current;
       if (!session) return { do: 'wait' };
       try {
         const next = await tokens.fetch('refresh');
-        if (at !== epoch || session !== current) return { do: 'wait' };
+        if (session !== current) return { do: 'wait' };
         if (next.subject !== undefined && session.subject !== undefined && next.subject !== session.subject) return { do: 'switch-user' };
         if (!isNewerToken(session, next)) return retryLater();
         sentRefresh = next;
         return { do: 'send', frame: { type: 'auth.refresh', token: next.token } };
       } catch (error) {
-        if (at !== epoch) return { do: 'wait' };
+        if (session !== current) return { do: 'wait' };
         if (isAuthError(error)) return { do: 'stop', error: asAuthError(error) };
         return retryLater(asPermsocketError(error, 'could not refresh the token'));
       }
@@ -137,7 +134,6 @@ export function createSession(options: {
       current = null;
     },
     end() {
-      epoch++;
       tokens.stop();
       user = current = prepared = sentAuth = sentRefresh = null;
       rejectedOnce = false;

@@ -95,10 +95,10 @@ export function createTransport(options: {
       requested: asked !== null,
     };
     if (!opened && !asked) {
-      const cause = event.reason === 'timeout' ? `it did not open within connectTimeout (${options.connectTimeout} ms)` : 'it closed before it opened (1006)';
+      const why = event.reason === 'timeout' ? `did not open within connectTimeout (${options.connectTimeout} ms)` : 'closed before it opened (1006)';
       info.error = new PermsocketError(
         'connect_failed',
-        `could not open the WebSocket: ${cause}. Likely causes: the URL cannot be reached, the server refused the handshake (an Origin not on its allowlist answers HTTP 403), or it does not accept the ${SUBPROTOCOL} subprotocol`,
+        `the WebSocket ${why}: is the URL reachable? Did the server refuse the handshake (HTTP 403 for an Origin not on its allowlist) or the ${SUBPROTOCOL} subprotocol?`,
       );
     }
     events.close(info);
@@ -143,10 +143,7 @@ export function createTransport(options: {
   return {
     start() {
       if (!options.WebSocket && typeof globalThis.WebSocket === 'undefined') {
-        throw new PermsocketError(
-          'setup',
-          'permsocket found no WebSocket: this runtime has no global WebSocket (Node 20 has none). Pass one in the `WebSocket` option, e.g. `import WebSocket from "ws"` (the `ws` package) and `createClient({ ..., WebSocket })`.',
-        );
+        throw new PermsocketError('setup', 'no WebSocket here (Node 20 has none): pass one in the `WebSocket` option, e.g. `WebSocket` from the `ws` package');
       }
       socket ??= create();
       socket.reconnect();
