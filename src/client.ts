@@ -12,7 +12,7 @@ import { createListeners } from './listeners';
 import { createLiveness } from './liveness';
 import { resolveOptions, type ClientOptions } from './options';
 import { EMPTY_PERMISSIONS, createPermissionSet, type PermissionSet } from './permissions';
-import { CloseCode, parseServerFrame, type AuthOkFrame, type ClientFrame, type WireError } from './protocol';
+import { parseServerFrame, type AuthOkFrame, type CloseCode, type ClientFrame, type WireError } from './protocol';
 import { decideOnClose } from './reconnect';
 import { createRequests } from './requests';
 import { createSession } from './session';
@@ -47,7 +47,7 @@ export function createClient<C extends Contract>(options: ClientOptions<C>): Cli
     wokeReady: () => (session.check(), sendPing()),
   });
   const session = createSession({ getToken: options.getToken, timeout: requestTimeout, refreshSkew, retry, refreshDue: () => void refresh() });
-  const liveness = createLiveness({ ...ping, ping: sendPing, dead: () => replace(CloseCode.PingTimeout, 'no answer to ping', false) });
+  const liveness = createLiveness({ ...ping, ping: sendPing, dead: () => replace((4000 satisfies typeof CloseCode.PingTimeout), 'no answer to ping', false) });
   const requests = createRequests({ ready: () => connection.state === 'ready', permissions: () => permissions, send, denied: (d) => emit('permission-denied', d) }, maxQueued);
   const transport = createTransport({
     url: connection.urlProvider(prepare, failed),
@@ -142,7 +142,7 @@ export function createClient<C extends Contract>(options: ClientOptions<C>): Cli
     if (run !== connection.run || connection.state !== 'ready') return;
     if (decision.do === 'send') return send(decision.frame), liveness.expect();
     if (decision.do === 'stop') return stop('unauthenticated', decision.error);
-    if (decision.do === 'switch-user') return replace(CloseCode.Normal, 'another user signed in', true);
+    if (decision.do === 'switch-user') return replace((1000 satisfies typeof CloseCode.Normal), 'another user signed in', true);
     if (decision.error) emit('error', decision.error);
   }
 

@@ -7,7 +7,11 @@
 import * as partysocketWs from 'partysocket/ws';
 import { PermsocketError } from './errors';
 import type { WebSocketConstructor } from './options';
-import { CloseCode, SUBPROTOCOL } from './protocol';
+import { SUBPROTOCOL, type CloseCode } from './protocol';
+
+// Literals checked against CloseCode, so its table stays out of the bundle.
+const NORMAL = 1000 satisfies typeof CloseCode.Normal;
+const ABNORMAL = 1006 satisfies typeof CloseCode.Abnormal;
 
 /** A close as the client sees it: one per socket, whether it ever opened or not. */
 export interface CloseInfo {
@@ -87,9 +91,9 @@ export function createTransport(options: {
     reported = true;
     const asked = requested;
     requested = null;
-    const synthetic = !event.target && event.code === CloseCode.Normal && !asked;
+    const synthetic = !event.target && event.code === NORMAL && !asked;
     const info: CloseInfo = {
-      code: synthetic ? CloseCode.Abnormal : event.code,
+      code: synthetic ? ABNORMAL : event.code,
       reason: synthetic ? '' : (event.reason ?? ''),
       opened,
       requested: asked !== null,
@@ -136,7 +140,7 @@ export function createTransport(options: {
     created.onmessage = (event) => events.message(event.data);
     created.onclose = closed;
     // A constructor that threw on the very first attempt reports only an error, no close.
-    created.onerror = () => closed({ code: CloseCode.Normal });
+    created.onerror = () => closed({ code: NORMAL });
     return created;
   }
 
@@ -155,8 +159,8 @@ export function createTransport(options: {
     },
     stop(reason) {
       if (!socket) return;
-      if (socket.readyState === 1 || socket.readyState === 0) requested = { code: CloseCode.Normal, reason };
-      socket.close(CloseCode.Normal, reason);
+      if (socket.readyState === 1 || socket.readyState === 0) requested = { code: NORMAL, reason };
+      socket.close(NORMAL, reason);
       // A socket still connecting is closed without an event: its attempt is over all the same.
       reported = true;
       requested = null;
