@@ -72,17 +72,20 @@ export function createRequests(host: RequestsHost, maxQueued: number): Requests 
   // A prefix per client makes ids readable in server logs and unique across clients' tabs.
   const prefix = Math.random().toString(36).slice(2, 8);
 
-  function deny(action: string, permission: string | undefined, resource: string | undefined, source: 'local' | 'server', requestId?: string, message?: string) {
-    const denial: PermissionDenial = { action, permission, resource, source };
-    if (requestId !== undefined) denial.requestId = requestId;
+  function deny(denial: PermissionDenial, message?: string) {
     host.denied(denial);
     return new PermissionDeniedError(denial, message);
+  }
+  /** The local refusal of a request by the current permissions, if they refuse it. */
+  function refused({ action, definition, payload }: Pick<PendingRequest, 'action' | 'definition' | 'payload'>) {
+    const verdict = checkAction(definition, payload, host.permissions());
+    return verdict.allowed ? undefined : deny({ action, permission: verdict.permission, resource: verdict.resource, source: 'local' });
   }
 
   /** Sends one request now, unless the current permissions refuse it. */
   function dispatch(request: PendingRequest) {
-    const verdict = checkAction(request.definition, request.payload, host.permissions());
-    if (!verdict.allowed) return request.reject(deny(request.action, verdict.permission, verdict.resource, 'local'));
+    const error = refused(request);
+    if (error) return request.reject(error);
     const id = `${prefix}${(++counter).toString(36)}`;
     request.id = id;
     request.sent = true;
@@ -94,11 +97,8 @@ export function createRequests(host: RequestsHost, maxQueued: number): Requests 
     request(action, payload, definition, timeout, signal) {
       if (signal?.aborted) return Promise.reject(signal.reason);
       // With a snapshot, refuse at call time; before the first one, the check runs at flush.
-      const permissions = host.permissions();
-      if (permissions !== EMPTY_PERMISSIONS) {
-        const verdict = checkAction(definition, payload, permissions);
-        if (!verdict.allowed) return Promise.reject(deny(action, verdict.permission, verdict.resource, 'local'));
-      }
+      const error = host.permissions() !== EMPTY_PERMISSIONS && refused({ action, definition, payload });
+      if (error) return Promise.reject(error);
       const forget = () => {
         if (request.id !== undefined) inflight.delete(request.id);
         if (queue.includes(request)) queue.splice(queue.indexOf(request), 1);
@@ -127,7 +127,7 @@ export function createRequests(host: RequestsHost, maxQueued: number): Requests 
       const error = frame.error;
       request.reject(
         error.code === 'permission_denied'
-          ? deny(request.action, error.permission, error.resource, 'server', frame.id, error.message)
+          ? deny({ action: request.action, permission: error.permission, resource: error.resource, source: 'server', requestId: frame.id }, error.message)
           : new RequestError(error.code, error.message, request.action, error.retryAfterMs),
       );
     },

@@ -158,10 +158,9 @@ export function createTransport(options: {
       socket.reconnect(code, reason);
     },
     stop(reason) {
-      if (!socket) return;
-      if (socket.readyState === 1 || socket.readyState === 0) requested = { code: NORMAL, reason };
-      socket.close(NORMAL, reason);
-      // A socket still connecting is closed without an event: its attempt is over all the same.
+      // close() reports the close at once when a socket is open or opening, and nothing otherwise.
+      requested = { code: NORMAL, reason };
+      socket?.close(NORMAL, reason);
       reported = true;
       requested = null;
     },
