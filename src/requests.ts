@@ -8,7 +8,6 @@ import { checkAction, type ActionDefinition } from './contract';
 import { ConnectionLostError, PermissionDeniedError, QueueFullError, RequestError, TimeoutError, type PermissionDenial } from './errors';
 import { EMPTY_PERMISSIONS, type PermissionSet } from './permissions';
 import type { RequestFrame, ResultErrorFrame, ResultOkFrame } from './protocol';
-import { deadline } from './deadline';
 
 /** Per-request settings. */
 export interface RequestOptions {
@@ -18,19 +17,58 @@ export interface RequestOptions {
   signal?: AbortSignal;
 }
 
-/** One request from the call to `request()` until it settles. */
-interface PendingRequest {
-  readonly action: string;
-  readonly payload: unknown;
-  readonly definition: ActionDefinition<unknown, unknown>;
+/**
+ * One request from the call to `request()` until it settles, exactly once. A class rather than
+ * closures: nothing is allocated per request but the object and its promise, so a busy socket
+ * costs little more than raw `ws`. It is its own abort listener (`handleEvent`).
+ */
+class PendingRequest {
   /** The id of the frame in flight, if one is; a re-sent request gets a new one. */
-  id: string | undefined;
+  id: string | undefined = undefined;
   /** Whether a frame for it ever left this client. */
-  sent: boolean;
+  sent = false;
   /** Whether it was already re-sent once after a lost connection. */
-  resent: boolean;
-  resolve(value: unknown): void;
-  reject(error: unknown): void;
+  resent = false;
+  readonly promise: Promise<unknown>;
+  private settled = false;
+  private readonly timer: ReturnType<typeof setTimeout>;
+  private succeed!: (value: unknown) => void;
+  private fail!: (error: unknown) => void;
+
+  constructor(
+    readonly action: string,
+    readonly payload: unknown,
+    readonly definition: ActionDefinition<unknown, unknown>,
+    readonly timeout: number,
+    private readonly signal: AbortSignal | undefined,
+    private readonly done: (request: PendingRequest) => void,
+  ) {
+    this.promise = new Promise((resolve, reject) => ((this.succeed = resolve), (this.fail = reject)));
+    this.timer = setTimeout(expire, timeout, this);
+    signal?.addEventListener('abort', this, { once: true });
+  }
+  resolve(value: unknown) {
+    if (this.finish()) this.succeed(value);
+  }
+  reject(error: unknown) {
+    if (this.finish()) this.fail(error);
+  }
+  handleEvent() {
+    this.reject(this.signal?.reason);
+  }
+  private finish() {
+    if (this.settled) return false;
+    this.settled = true;
+    clearTimeout(this.timer);
+    this.signal?.removeEventListener('abort', this);
+    this.done(this);
+    return true;
+  }
+}
+
+function expire(request: PendingRequest) {
+  const where = request.sent ? 'it was sent, so the server may still have acted on it' : 'it was never sent';
+  request.reject(new TimeoutError(`"${request.action}" got no answer within ${request.timeout} ms (${where})`, { action: request.action, sent: request.sent }));
 }
 
 /** What the requests need from the client. */
@@ -71,6 +109,11 @@ export function createRequests(host: RequestsHost, maxQueued: number): Requests 
   let counter = 0;
   // A prefix per client makes ids readable in server logs and unique across clients' tabs.
   const prefix = Math.random().toString(36).slice(2, 8);
+  const forget = (request: PendingRequest) => {
+    if (request.id !== undefined) inflight.delete(request.id);
+    const at = queue.indexOf(request);
+    if (at >= 0) queue.splice(at, 1);
+  };
 
   function deny(denial: PermissionDenial, message?: string) {
     host.denied(denial);
@@ -99,20 +142,11 @@ export function createRequests(host: RequestsHost, maxQueued: number): Requests 
       // With a snapshot, refuse at call time; before the first one, the check runs at flush.
       const error = host.permissions() !== EMPTY_PERMISSIONS && refused({ action, definition, payload });
       if (error) return Promise.reject(error);
-      const forget = () => {
-        if (request.id !== undefined) inflight.delete(request.id);
-        if (queue.includes(request)) queue.splice(queue.indexOf(request), 1);
-      };
-      const timedOut = () => {
-        const where = request.sent ? 'it was sent, so the server may still have acted on it' : 'it was never sent';
-        return new TimeoutError(`"${action}" got no answer within ${timeout} ms (${where})`, { action, sent: request.sent });
-      };
-      const { promise, resolve, reject } = deadline<unknown>(timeout, timedOut, signal, forget);
-      const request: PendingRequest = { action, payload, definition, id: undefined, sent: false, resent: false, resolve, reject };
+      const request = new PendingRequest(action, payload, definition, timeout, signal, forget);
       if (host.ready() && queue.length === 0) dispatch(request);
       else if (queue.length >= maxQueued) request.reject(new QueueFullError(maxQueued));
       else queue.push(request);
-      return promise;
+      return request.promise;
     },
     // One at a time from the live queue: a listener that closes the client stops the loop (the rest
     // were rejected while still queued), and a request made from a listener queues behind the rest.
