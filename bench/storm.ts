@@ -49,7 +49,7 @@ const SECTION = '4. Reconnect storm (server restarted under connected clients)';
 const BATCH = 100;
 const READY_WAIT_MS = 60_000;
 /** Child processes the clients are spread over: enough to deliver closes and open sockets in parallel. */
-export const STORM_PROCESSES = 4;
+export const STORM_PROCESSES = 8;
 
 const now = () => performance.timeOrigin + performance.now();
 
