@@ -7,7 +7,7 @@
 import type { Client } from './api';
 import { checkAction, type Contract, type ResultOf } from './contract';
 import { createConnection, isTerminal } from './connection';
-import { AuthError, ConnectionLostError, ProtocolError, RequestError, asAuthError, asPermsocketError, closeError, isAuthError, type PermsocketError } from './errors';
+import { AuthError, ConnectionLostError, ProtocolError, RequestError, asAuthError, asPermsocketError, closeError, isAuthError, stateError, type PermsocketError } from './errors';
 import { createListeners } from './listeners';
 import { createLiveness } from './liveness';
 import { resolveOptions, type ClientOptions } from './options';
@@ -199,13 +199,8 @@ export function createClient<C extends Contract>(options: ClientOptions<C>): Cli
     else if (!(error instanceof ConnectionLostError)) emit('error', error);
   }
 
-  /** Why nothing can be done in a terminal state: its own error for ready(), a short one for a request. */
-  function closedError(action?: string) {
-    const state = connection.state;
-    if (!action && terminalError) return terminalError;
-    if (state === 'closed') return new ConnectionLostError('the client is closed: call connect() first', { action, sent: false });
-    return new AuthError(`the client is ${state}`, { code: state === 'forbidden' ? 'forbidden' : 'unauthenticated' });
-  }
+  // In a terminal state: ready() gets the state's own error, a request a short one naming the state.
+  const closedError = (action?: string) => (!action && terminalError) || stateError(connection.state, action);
 
   const client: Client<C> = {
     get state() {

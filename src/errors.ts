@@ -235,3 +235,9 @@ export function closeError(code: number, why: string): AuthError | ProtocolError
   if (code === 4401) return new AuthError(`the server rejected a fresh token too (4401${detail})`);
   return new ProtocolError(`the server closed the connection with ${code}${detail}`, code);
 }
+
+/** The error of a request made in a terminal state: closed (connect() first), unauthenticated or forbidden. */
+export function stateError(state: string, action?: string): ConnectionLostError | AuthError {
+  if (state === 'closed') return new ConnectionLostError('the client is closed: call connect() first', { action, sent: false });
+  return new AuthError(`the client is ${state}`, { code: state === 'forbidden' ? 'forbidden' : 'unauthenticated' });
+}
