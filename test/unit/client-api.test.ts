@@ -80,6 +80,18 @@ describe('once, off and dispose', () => {
     expect(listener).not.toHaveBeenCalled();
   });
 
+  it('removes every registration of a function for the event with off(), as eventemitter3 does', async () => {
+    const { client } = start({ autoConnect: false });
+    const listener = vi.fn();
+    client.on('state', listener);
+    client.on('state', listener);
+    client.connect();
+    expect(listener).toHaveBeenCalledTimes(2);
+    client.off('state', listener);
+    await tick(10);
+    expect(listener).toHaveBeenCalledTimes(2);
+  });
+
   it('closes the client with Symbol.dispose, as close() does', async () => {
     const { client } = start();
     await tick(10);
