@@ -40,12 +40,7 @@ export function createClient<C extends Contract>(options: ClientOptions<C>): Cli
   let lastServerError: WireError | null = null;
   let terminalError: PermsocketError | null = null;
 
-  const connection = createConnection({
-    retry,
-    debug,
-    moved: () => (emit('state', connection.state), emit('change')),
-    wokeReady: () => (session.check(), sendPing()),
-  });
+  const connection = createConnection({ retry, debug, moved: () => (emit('state', connection.state), emit('change')), wokeReady: sendPing });
   const session = createSession({ getToken: options.getToken, timeout: requestTimeout, refreshSkew, retry, refreshDue: () => void refresh() });
   const liveness = createLiveness({ ...ping, ping: sendPing, dead: () => replace((4000 satisfies typeof CloseCode.PingTimeout), 'no answer to ping', false) });
   const requests = createRequests({ ready: () => connection.state === 'ready', permissions: () => permissions, send, denied: (d) => emit('permission-denied', d) }, maxQueued);
@@ -146,11 +141,8 @@ export function createClient<C extends Contract>(options: ClientOptions<C>): Cli
     if (decision.error) emit('error', decision.error);
   }
 
-  /**
-   * Drops the socket on purpose and carries on: a dead socket (ping timeout, then backoff), or
-   * another user signed in (at once; until their auth.ok nothing is shown or checked with the old
-   * user's grants, and new requests wait for the new socket).
-   */
+  // Drops the socket on purpose and carries on: a dead socket (then backoff), or another user (at
+  // once; until their auth.ok no grant of the old one is shown or checked, new requests wait).
   function replace(code: number, reason: string, switchUser: boolean) {
     const run = connection.run;
     transport.drop(code, reason);
@@ -203,18 +195,10 @@ export function createClient<C extends Contract>(options: ClientOptions<C>): Cli
   const closedError = (action?: string) => (!action && terminalError) || stateError(connection.state, action);
 
   const client: Client<C> = {
-    get state() {
-      return connection.state;
-    },
-    get user() {
-      return session.user;
-    },
-    get permissions() {
-      return permissions;
-    },
-    get expiresAt() {
-      return session.expiresAt;
-    },
+    get state() { return connection.state; },
+    get user() { return session.user; },
+    get permissions() { return permissions; },
+    get expiresAt() { return session.expiresAt; },
     contract,
     can(action, payload) {
       const definition = contract.actions[action];
