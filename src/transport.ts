@@ -110,7 +110,6 @@ export function createTransport(options: {
 
   function create(): ReconnectingSocket {
     const Socket = socketClass(partysocketWs);
-    const Base = options.WebSocket ?? globalThis.WebSocket;
     const created = new Socket(
       async () => {
         const url = await options.url();
@@ -120,7 +119,8 @@ export function createTransport(options: {
       },
       [SUBPROTOCOL],
       {
-        WebSocket: Base,
+        // Without the option partysocket takes the global WebSocket at each attempt (msw patches it).
+        WebSocket: options.WebSocket,
         startClosed: true,
         // The client's own full-jitter backoff runs in the URL provider: partysocket adds no delay.
         minReconnectionDelay: 0,
