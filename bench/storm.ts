@@ -37,6 +37,12 @@ export interface StormFigures {
   peak: number;
   /** Sockets constructed in the busiest 100 ms after the kill. */
   constructedPeak: number;
+  /**
+   * Attempts the SDK scheduled in the busiest 100 ms: each backoff wait as the `debug` option
+   * reports it (`{ kind: 'wait', delay }`), stamped at its end. This is the client's own schedule,
+   * free of how late a busy worker runs its timers and builds its sockets.
+   */
+  scheduledPeak: number;
   /** Attempts after the kill, in total. */
   attempts: number;
   /** From the kill until the last client saw its socket close, ms. */
@@ -62,7 +68,7 @@ type Command =
 /** Worker -> parent messages. */
 type Report =
   | { type: 'ready' }
-  | { type: 'figures'; attempts: number[]; constructed: number[]; readyAt: number[]; closedAt: number[] };
+  | { type: 'figures'; attempts: number[]; constructed: number[]; scheduled: number[]; readyAt: number[]; closedAt: number[] };
 
 /** Runs one storm with `clients` clients over {@link STORM_PROCESSES} processes, jitter on or off. */
 export async function storm(clients: number, jitter: boolean, processes = STORM_PROCESSES): Promise<StormFigures> {
@@ -91,6 +97,7 @@ export async function storm(clients: number, jitter: boolean, processes = STORM_
       return {
         attempts: reports.flatMap((r) => r.attempts),
         constructed: reports.flatMap((r) => r.constructed),
+        scheduled: reports.flatMap((r) => r.scheduled),
         readyAt: reports.flatMap((r) => r.readyAt),
         closedAt: reports.flatMap((r) => r.closedAt),
       };
@@ -112,6 +119,7 @@ export async function storm(clients: number, jitter: boolean, processes = STORM_
       downMs: upAt - killedAt,
       peak: peakInWindow(figures.attempts, 100),
       constructedPeak: peakInWindow(figures.constructed, 100),
+      scheduledPeak: peakInWindow(figures.scheduled, 100),
       attempts: figures.attempts.length,
       closeSpreadMs: Math.max(0, ...figures.closedAt.map((at) => at - killedAt)),
       notReady: clients - figures.readyAt.length,
@@ -160,6 +168,7 @@ function runWorker() {
   const list: Client<ChatContract>[] = [];
   const attempts: number[] = [];
   const constructed: number[] = [];
+  const scheduled: number[] = [];
   const readyAt = new Map<Client<ChatContract>, number>();
   const closedAt = new Map<Client<ChatContract>, number>();
   let since = Number.POSITIVE_INFINITY;
@@ -175,7 +184,11 @@ function runWorker() {
               if (now() >= since) attempts.push(now());
               return command.token;
             },
-            { retry: { jitter: command.jitter }, onAttempt: () => now() >= since && constructed.push(now()) },
+            {
+              retry: { jitter: command.jitter },
+              onAttempt: () => now() >= since && constructed.push(now()),
+              debug: (entry) => entry.kind === 'wait' && now() >= since && scheduled.push(now() + entry.delay),
+            },
           );
           client.on('ready', () => now() >= since && !readyAt.has(client) && readyAt.set(client, now()));
           client.on('close', () => now() >= since && !closedAt.has(client) && closedAt.set(client, now()));
@@ -187,7 +200,7 @@ function runWorker() {
     } else if (command.type === 'watch') {
       since = command.since;
     } else if (command.type === 'report') {
-      reply({ type: 'figures', attempts, constructed, readyAt: [...readyAt.values()], closedAt: [...closedAt.values()] });
+      reply({ type: 'figures', attempts, constructed, scheduled, readyAt: [...readyAt.values()], closedAt: [...closedAt.values()] });
     } else {
       for (const client of list) client.close();
       process.disconnect?.();
@@ -222,6 +235,13 @@ export async function stormSection(clients: number): Promise<{ rows: Row[]; figu
       comparison: `${times(withJitter.peak / without.peak)} no jitter`,
       target: '<= 0.25x no jitter',
       pass: withJitter.peak <= 0.25 * without.peak,
+    },
+    {
+      section: SECTION,
+      figure: 'peak attempts scheduled per 100 ms (the backoff, from `debug`)',
+      value: `${num(withJitter.scheduledPeak)}`,
+      baseline: `no jitter: ${num(without.scheduledPeak)}`,
+      comparison: `${times(withJitter.scheduledPeak / without.scheduledPeak)} no jitter`,
     },
     {
       section: SECTION,
