@@ -1,4 +1,5 @@
-"""App config: connects the signals that keep permission versions and pushes current."""
+"""App config: registers the system checks, connects the signals that keep permission versions
+and pushes current, and fits daphne to the protocol (transport.py)."""
 from django.apps import AppConfig
 
 
@@ -7,7 +8,10 @@ class PermsocketConfig(AppConfig):
 
     name = "permsocket_django"
     label = "permsocket"
+    verbose_name = "permsocket"
     default_auto_field = "django.db.models.AutoField"
 
     def ready(self):
-        from . import signals  # noqa: F401  (connects receivers)
+        from . import checks, signals, transport  # noqa: F401  (registers checks, connects receivers)
+
+        transport.apply()

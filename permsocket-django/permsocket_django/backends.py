@@ -1,37 +1,48 @@
 """An authentication backend that answers object-level `has_perm(perm, obj)` for scoped grants."""
 from django.contrib.auth.backends import ModelBackend
 
-from .resources import Resource
+from .resources import resource_name
+
+_CACHE = "_permsocket_scoped_cache"
 
 
 class ScopedPermissionBackend:
-    """Answers `user.has_perm("chat.send_message", Resource("room:general"))`.
+    """Answers `user.has_perm("chat.send_message", obj)` where `obj` is a resource string
+    (`"room:general"`) or a model instance (named by resources.resource_name).
 
     Django's ModelBackend returns False for every check that passes an object, so without this a
     user with the global `chat.send_message` would be refused on every room. Here a global grant
     covers every resource and a ScopedGrant only its own. Inactive users get nothing (superusers
-    are answered by User.has_perm before any backend is asked).
+    are answered by User.has_perm before any backend is asked). The scoped grants are read once
+    per user instance, like ModelBackend's own cache: load the user again to see a change.
     """
 
     def authenticate(self, request, **credentials):
         """Never authenticates: this backend only answers permission checks."""
         return None
 
+    def _scoped(self, user_obj):
+        cached = getattr(user_obj, _CACHE, None)
+        if cached is None:
+            rows = user_obj.scoped_grants.values_list(
+                "permission__content_type__app_label", "permission__codename", "resource"
+            )
+            cached = frozenset(f"{app}.{codename}@{resource}" for app, codename, resource in rows)
+            setattr(user_obj, _CACHE, cached)
+        return cached
+
+    def get_all_permissions(self, user_obj, obj=None):
+        """The user's scoped grants as `perm@resource` strings (with obj=None), so that
+        `user.get_all_permissions()` lists what the client needs to know."""
+        if obj is not None or not user_obj.is_active or user_obj.is_anonymous:
+            return set()
+        return set(self._scoped(user_obj))
+
     def has_perm(self, user_obj, perm, obj=None):
         """Whether an active user holds `perm` globally or scoped to the resource `obj`."""
-        if obj is None or not user_obj.is_active or not isinstance(obj, Resource):
+        if obj is None or not user_obj.is_active or user_obj.is_anonymous:
             return False
         if perm in ModelBackend().get_all_permissions(user_obj):
             return True
-        try:
-            str(obj).encode("utf-8")
-        except UnicodeEncodeError:
-            # A lone surrogate (from a JSON escape) names no stored resource, and the database
-            # driver would raise on it.
-            return False
-        app_label, _, codename = perm.partition(".")
-        return user_obj.scoped_grants.filter(
-            permission__content_type__app_label=app_label,
-            permission__codename=codename,
-            resource=str(obj),
-        ).exists()
+        resource = resource_name(obj)
+        return resource is not None and f"{perm}@{resource}" in self._scoped(user_obj)

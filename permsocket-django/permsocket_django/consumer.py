@@ -1,34 +1,45 @@
 """PermsocketConsumer: the permsocket protocol on a Channels AsyncWebsocketConsumer.
 
-A project subclasses it, points `contract` at its contract.json, and implements `validate` and
-`perform`; authentication, the permission check, pushes, limits and closes are done here.
+A project subclasses it and writes one method per contract action:
+
+    class ChatConsumer(PermsocketConsumer):
+        subscriptions = ["room:general"]            # resources whose events this socket hears
+
+        @action("chat.send")
+        async def send_message(self, payload):      # runs only after validation and has_perm
+            ...
+            await self.publish("chat.message", {...}, resource="room:general", permission="chat.view_message")
+            return {"message": ...}
+
+Authentication (the `auth` frame), payload validation from the contract's JSON Schema, the
+permission check through Django's backends, pushes, limits and closes are done here; after
+`auth`, `self.scope["user"]` is the signed-in user, so Channels code and mixins keep working.
 """
 import asyncio
+import inspect
 import json
 import logging
 import time
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
-from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import ImproperlyConfigured
 
-from . import pushes
+from . import conf, pushes
+from .contract import Contract, load_contract
 from .frames import SUBPROTOCOL, FrameError, parse_client_frame
-from .grants import snapshot
+from .grants import read_state, snapshot
 from .ratelimit import TokenBucket
 from .resources import Resource
 from .tokens import decode_access_token
 
 logger = logging.getLogger("permsocket")
-
-# How long a socket reuses its answer to "may this user see this event?" when no `perms` push came
-# in between. A change made through the ORM pushes `perms`, which forgets the answers at once; this
-# bounds how stale they can get after a change that bypassed signals (QuerySet.update, raw SQL).
-EVENT_CHECK_MAX_AGE = 1.0
+_ACTION = "_permsocket_action"
 
 
 class ActionError(Exception):
-    """Raised by `perform` to answer a request with `res` error `code` (`not_found`, ...)."""
+    """Raised by an action method to answer with `res` error `code` (`not_found`, ...)."""
 
     def __init__(self, code, message):
         super().__init__(message)
@@ -36,45 +47,117 @@ class ActionError(Exception):
         self.message = message
 
 
+def action(name):
+    """Marks a consumer method as the handler of the contract action `name`. The method gets
+    the validated payload and returns the `res` data; it may be `async def` or a plain `def`
+    (run in Channels' database thread, so it may use the ORM directly)."""
+
+    def mark(method):
+        setattr(method, _ACTION, name)
+        return method
+
+    return mark
+
+
 class PermsocketConsumer(AsyncWebsocketConsumer):
-    """The permsocket protocol, v1. Subclasses set `contract` (a permsocket_django.contract.Contract)
-    and implement `validate(action, payload)` and `perform(spec, payload, user)`."""
+    """The permsocket protocol, v1.
+
+    Class attributes: `contract` (a path or a Contract; default PERMSOCKET["CONTRACT"]),
+    `subscriptions` (resource names, or a method returning them, whose events the socket
+    receives). Every contract action needs an `@action` method, checked when the class is made.
+    """
 
     contract = None
+    subscriptions = ()
+    actions = {}
 
-    # -- what a subclass provides ------------------------------------------------------------
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        handlers = {}
+        for klass in reversed(cls.__mro__):
+            for attribute, value in vars(klass).items():
+                name = getattr(value, _ACTION, None)
+                if name is not None:
+                    handlers[name] = attribute
+        cls.actions = handlers
+        if handlers:
+            contract = cls.get_contract()
+            unknown = sorted(set(handlers) - set(contract.actions))
+            missing = sorted(set(contract.actions) - set(handlers))
+            if unknown or missing:
+                raise ImproperlyConfigured(
+                    f"{cls.__name__} does not match the contract: "
+                    + "; ".join(filter(None, [unknown and f"no such action {unknown}", missing and f"no @action for {missing}"]))
+                )
 
-    def validate(self, action, payload):
-        """Returns a message saying what is wrong with the payload, or None when it is good."""
-        raise TypeError(f"{type(self).__name__} must define validate(action, payload)")
+    @classmethod
+    def get_contract(cls):
+        """The Contract this consumer serves."""
+        if isinstance(cls.contract, Contract):
+            return cls.contract
+        path = cls.contract if cls.contract is not None else conf.contract_path()
+        if path is None:
+            raise ImproperlyConfigured("PERMSOCKET['CONTRACT'] is missing (see `manage.py check`)")
+        try:
+            return load_contract(path)
+        except (OSError, ValueError) as error:
+            raise ImproperlyConfigured(f"the contract cannot be used: {error}") from None
 
-    async def perform(self, spec, payload, user):
-        """Carries out an allowed action for `user` (freshly loaded) and returns its `data`.
-        Raise ActionError for a refusal such as `not_found`."""
-        raise TypeError(f"{type(self).__name__} must define perform(spec, payload, user)")
+    def get_subscriptions(self):
+        """The resources whose events this socket receives (the user's permission is checked
+        per event); override for resources that depend on the user."""
+        value = self.subscriptions
+        return list(value(self) if callable(value) else value)
+
+    async def publish(self, name, data, resource, permission=None):
+        """Sends a contract event to every socket listening to `resource` whose user holds
+        `permission` on it (None: every listener)."""
+        await self.channel_layer.group_send(
+            pushes.resource_group(resource), pushes.event_message(name, data, resource, permission)
+        )
+
+    async def database(self, function, *args, **kwargs):
+        """Runs a synchronous function (ORM calls) in Channels' database thread."""
+        return await database_sync_to_async(function)(*args, **kwargs)
+
+    async def listen(self, resource):
+        """Starts receiving the events of `resource` on this socket."""
+        group = pushes.resource_group(resource)
+        await self.channel_layer.group_add(group, self.channel_name)
+        if group not in self.joined:
+            self.joined.append(group)
+
+    @property
+    def user(self):
+        """The signed-in user as last loaded (AnonymousUser before `auth`)."""
+        return self.scope.get("user") or AnonymousUser()
 
     # -- connection lifecycle -----------------------------------------------------------------
 
     async def connect(self):
         """Accepts first, always: closing before accept() is an HTTP 403 and the client only sees
         1006, never the reason. Without the subprotocol the client gets an error frame and 4406."""
-        config = settings.PERMSOCKET
+        pushes.remember_server_loop()
         self.closing = False
         self.user_id = None
+        self.stamp = None
+        self.version = 0
+        self.grants = []
         self.sent_version = -1
         self.session_exp = 0
-        # (permission, resource) -> allowed, for events; see EVENT_CHECK_MAX_AGE.
+        # (permission, resource) -> allowed, for events, valid until the user is reloaded.
         self.event_checks = {}
-        self.event_checks_at = 0.0
         self.in_flight = set()
         self.tasks = set()
         self.joined = []
         self.expiry_timer = None
-        rate = config["RATE_LIMIT"]
+        self.scope["user"] = AnonymousUser()
+        self.max_frame_bytes = conf.max_frame_bytes()
+        rate = conf.rate_limit()
         self.bucket = TokenBucket(*rate) if rate else None
         if SUBPROTOCOL in self.scope.get("subprotocols", ()):
             await self.accept(SUBPROTOCOL)
-            self.auth_timer = self._later(config["AUTH_TIMEOUT"], self._auth_timeout)
+            self.auth_timer = self._later(conf.auth_timeout(), self._auth_timeout)
         else:
             self.auth_timer = None
             await self.accept()
@@ -84,17 +167,17 @@ class PermsocketConsumer(AsyncWebsocketConsumer):
         """Stops timers and request tasks and leaves the channel-layer groups."""
         self.closing = True
         self._cancel_timers()
-        for task in list(self.tasks):
+        for task in list(getattr(self, "tasks", ())):
             task.cancel()
-        for group in self.joined:
+        for group in getattr(self, "joined", ()):
             try:
                 await self.channel_layer.group_discard(group, self.channel_name)
             except Exception:
-                logger.warning("could not leave group %s", group)
+                logger.warning("could not leave a group")
 
     async def websocket_receive(self, message):
         """Every frame comes through here; nothing a client sends may crash the consumer (an
-        exception would make daphne close with 1011)."""
+        exception would make the server close with 1011)."""
         try:
             await self._on_frame(message.get("text"), message.get("bytes"))
         except Exception:
@@ -141,7 +224,7 @@ class PermsocketConsumer(AsyncWebsocketConsumer):
 
     async def dispatch(self, message):
         """Channel-layer messages (pushes, events) must not crash the consumer either: an exception
-        here would make daphne close the socket with 1011."""
+        here would make the server close the socket with 1011."""
         if message.get("type", "").startswith("permsocket."):
             try:
                 await super().dispatch(message)
@@ -178,12 +261,13 @@ class PermsocketConsumer(AsyncWebsocketConsumer):
             return
         if text is None:
             if data is not None:
+                # Also checked before the frame's size: a binary frame is a protocol bug however long.
                 await self.fail(1003, "bad_request", "binary frames are not supported")
             else:
                 await self.fail(4400, "bad_request", "expected a text frame")
             return
         try:
-            frame = parse_client_frame(text)
+            frame = parse_client_frame(text, self.max_frame_bytes)
         except FrameError as error:
             await self.fail(error.code, error.error_code, error.message)
             return
@@ -204,19 +288,30 @@ class PermsocketConsumer(AsyncWebsocketConsumer):
             await self._accept_request(frame)
 
     async def _verified(self, token):
-        """Verifies a token and loads its user fresh: (claims, user, version, grants), or None after
-        closing with 4401. A token naming no user is as invalid as a badly signed one."""
+        """Verifies a token and loads its user fresh: (claims, user), or None after closing with
+        4401. A token naming no user is as invalid as a badly signed one."""
         claims = decode_access_token(token)
         if claims is None:
             await self.fail(4401, "unauthenticated", "invalid or expired token")
             return None
-        user, version, grants = await database_sync_to_async(snapshot)(claims["sub"])
+        user = await database_sync_to_async(self._reload)(claims["sub"])
         if self.closing:
             return None
         if user is None:
             await self.fail(4401, "unauthenticated", "unknown user")
             return None
-        return claims, user, version, grants
+        return claims, user
+
+    def _reload(self, user_id):
+        """Loads the user afresh (empty permission caches) with its version, grants and change
+        counter; the one slow path, taken at auth, on a push and when the counter moved."""
+        user, version, grants, stamp = snapshot(user_id)
+        if user is not None:
+            self.stamp, self.version, self.grants = stamp, version, grants
+            self.event_checks = {}
+            if self.user_id is None or user.pk == self.user_id:
+                self.scope["user"] = user
+        return user
 
     async def _authenticate(self, token):
         # The auth timer runs until auth.ok: a verification that fails without closing (an error
@@ -224,7 +319,7 @@ class PermsocketConsumer(AsyncWebsocketConsumer):
         verified = await self._verified(token)
         if verified is None:
             return
-        claims, user, version, grants = verified
+        claims, user = verified
         if not user.is_active:
             await self.fail(4403, "forbidden", "the user is inactive")
             return
@@ -234,13 +329,13 @@ class PermsocketConsumer(AsyncWebsocketConsumer):
         await self._join_groups()
         self.session_exp = claims["exp"]
         self._expire_at(self.session_exp)
-        await self._auth_ok(user, self.session_exp, version, grants)
+        await self._auth_ok(user)
 
     async def _refresh(self, token):
         verified = await self._verified(token)
         if verified is None:
             return
-        claims, user, version, grants = verified
+        claims, user = verified
         # Only a real other user is 4403; an unknown one was a 4401 above.
         if user.pk != self.user_id:
             await self.fail(4403, "forbidden", "auth.refresh with a token of another user")
@@ -251,29 +346,30 @@ class PermsocketConsumer(AsyncWebsocketConsumer):
         # A refresh never shortens the session (an older token of the same user is still valid).
         self.session_exp = max(self.session_exp, claims["exp"])
         self._expire_at(self.session_exp)
-        self.event_checks = {}
         # Channel layers forget a group member after group_expiry (a day by default); every open
         # socket refreshes within one token lifetime, so joining again here keeps it a member.
         await self._join_groups()
-        await self._auth_ok(user, self.session_exp, version, grants)
+        await self._auth_ok(user)
 
     async def _join_groups(self):
-        for group in (pushes.user_group(self.user_id), pushes.BROADCAST_GROUP):
+        groups = [pushes.user_group(self.user_id)]
+        groups += [pushes.resource_group(resource) for resource in self.get_subscriptions()]
+        for group in groups:
             await self.channel_layer.group_add(group, self.channel_name)
             if group not in self.joined:
                 self.joined.append(group)
 
-    async def _auth_ok(self, user, exp, version, grants):
+    async def _auth_ok(self, user):
         await self.send_frame(
             {
                 "type": "auth.ok",
                 "user": {"id": str(user.pk), "name": user.get_username()},
-                "exp": exp,
+                "exp": self.session_exp,
                 "now": int(time.time() * 1000),
-                "perms": {"version": version, "grants": grants},
+                "perms": {"version": self.version, "grants": self.grants},
             }
         )
-        self.sent_version = version
+        self.sent_version = self.version
 
     # -- requests ---------------------------------------------------------------------------------
 
@@ -282,86 +378,96 @@ class PermsocketConsumer(AsyncWebsocketConsumer):
         if request_id in self.in_flight:
             await self.fail(4400, "bad_request", f'request id "{request_id}" is already in flight')
             return
-        action = frame.get("action")
-        if not isinstance(action, str) or not action:
+        action_name = frame.get("action")
+        if not isinstance(action_name, str) or not action_name:
             await self._reply_error(request_id, "bad_request", "\"req\" expects 'action' to be a non-empty string")
             return
         self.in_flight.add(request_id)
         # Requests run concurrently, so a slow one does not hold up pings, refreshes or pushes.
-        self._spawn(self._run_request(request_id, action, frame.get("payload")))
+        self._spawn(self._run_request(request_id, action_name, frame.get("payload")))
 
     async def _reply_error(self, request_id, code, message, **extra):
         await self.send_frame({"type": "res", "id": request_id, "ok": False, "error": {"code": code, "message": message, **extra}})
 
-    async def _run_request(self, request_id, action, payload):
+    async def _run_request(self, request_id, action_name, payload):
         try:
-            await self._handle_request(request_id, action, payload)
+            await self._handle_request(request_id, action_name, payload)
         except asyncio.CancelledError:
             raise
         except Exception:
-            logger.exception("request %s failed", action[:64])
+            logger.exception("request %s failed", action_name[:64])
             await self._reply_error(request_id, "internal", "internal server error")
         finally:
             self.in_flight.discard(request_id)
 
-    async def _handle_request(self, request_id, action, payload):
-        spec = self.contract.actions.get(action)
-        if spec is None:
-            await self._reply_error(request_id, "unknown_action", f'unknown action "{action[:64]}"')
+    async def _handle_request(self, request_id, action_name, payload):
+        spec = self.get_contract().actions.get(action_name)
+        handler = self.actions.get(action_name)
+        if spec is None or handler is None:
+            await self._reply_error(request_id, "unknown_action", f'unknown action "{action_name[:64]}"')
             return
-        problem = self.validate(action, payload)
+        problem = spec.payload_error(payload)
         if problem:
             await self._reply_error(request_id, "bad_request", problem)
             return
         resource = spec.resource_for(payload)
-        user, version, grants, allowed = await database_sync_to_async(self._check)(spec.permission, resource)
+        user, allowed = await database_sync_to_async(self._check)(spec.permission, resource)
         if self.closing:
             return
         if user is None or not user.is_active:
             await self.fail(4403, "forbidden", "the user is inactive")
             return
         if not allowed:
-            if version > self.sent_version:
+            if self.version > self.sent_version:
                 # The client's snapshot is older than the refusal: it gets the new one first.
-                await self.send_frame({"type": "perms", "version": version, "grants": grants})
-                self.sent_version = version
+                await self._send_perms()
             extra = {"permission": spec.permission}
             if resource is not None:
                 extra["resource"] = resource
             await self._reply_error(request_id, "permission_denied", f"{spec.permission} is required", **extra)
             return
+        method = getattr(self, handler)
         try:
-            data = await self.perform(spec, payload, user)
+            if inspect.iscoroutinefunction(method):
+                data = await method(payload)
+            else:
+                data = await database_sync_to_async(method)(payload)
         except ActionError as error:
             await self._reply_error(request_id, error.code, error.message)
             return
         await self.send_frame({"type": "res", "id": request_id, "ok": True, "data": data})
 
     def _check(self, permission, resource):
-        """Loads the user afresh (no _perm_cache from an earlier check) and asks has_perm."""
-        user, version, grants = snapshot(self.user_id)
+        """Whether the user may: one query (the user's change counter and is_active) when
+        nothing changed, answered by has_perm on the loaded user, whose backends keep their
+        caches; the user is loaded again only when the counter moved."""
+        state = read_state(self.user_id)
+        user = self.scope.get("user")
+        if state is None or state[0] != self.stamp or not state[1] or user is None or user.is_anonymous:
+            user = self._reload(self.user_id)
         if user is None or not user.is_active:
-            return user, version, grants, False
+            return user, False
         if permission is None:
-            return user, version, grants, True
-        allowed = user.has_perm(permission, Resource(resource) if resource is not None else None)
-        return user, version, grants, allowed
+            return user, True
+        return user, user.has_perm(permission, Resource(resource) if resource is not None else None)
+
+    async def _send_perms(self):
+        await self.send_frame({"type": "perms", "version": self.version, "grants": self.grants})
+        self.sent_version = self.version
 
     # -- channel-layer messages ------------------------------------------------------------------
 
     async def permsocket_perms(self, message):
         """The user's grants changed somewhere: send the current snapshot if it is newer."""
-        self.event_checks = {}
         if self.user_id is None or self.closing or message.get("version", 0) <= self.sent_version:
             return
         try:
-            user, version, grants = await database_sync_to_async(snapshot)(self.user_id)
+            user = await database_sync_to_async(self._reload)(self.user_id)
         except Exception:
             logger.exception("could not read permissions for a push")
             return
-        if user is not None and version > self.sent_version:
-            await self.send_frame({"type": "perms", "version": version, "grants": grants})
-            self.sent_version = version
+        if user is not None and self.version > self.sent_version:
+            await self._send_perms()
 
     async def permsocket_deactivated(self, message):
         """The user was deactivated or deleted: 4403 on every socket."""
@@ -369,34 +475,25 @@ class PermsocketConsumer(AsyncWebsocketConsumer):
             await self.fail(4403, "forbidden", "the user was deactivated")
 
     async def permsocket_event(self, message):
-        """A contract event: forwarded when this socket's user may see it.
-
-        Events are many and every database call waits for Channels' one database thread, so a
-        socket reuses its answer per (permission, resource) until a `perms` push or
-        EVENT_CHECK_MAX_AGE. Checking each event afresh let a chat burst back the socket's channel
-        up until the layer dropped messages, a deactivation among them."""
+        """A contract event on a resource this socket listens to: forwarded when its user may see
+        it. The answer is kept until the user is reloaded (a `perms` push, a moved counter), so a
+        burst of events costs no database call and cannot back the socket's channel up."""
         if self.user_id is None or self.closing:
             return
-        key = (message.get("permission"), message.get("resource"))
-        now = time.monotonic()
-        if now - self.event_checks_at > EVENT_CHECK_MAX_AGE:
-            self.event_checks = {}
-            self.event_checks_at = now
-        allowed = self.event_checks.get(key)
-        if allowed is None:
-            try:
-                user, version, grants, allowed = await database_sync_to_async(self._check)(*key)
-            except Exception:
-                logger.exception("could not check an event's permission")
-                return
-            if self.closing:
-                return
-            if user is None or not user.is_active:
-                await self.fail(4403, "forbidden", "the user is inactive")
-                return
-            if version > self.sent_version:
-                await self.send_frame({"type": "perms", "version": version, "grants": grants})
-                self.sent_version = version
-            self.event_checks[key] = allowed
-        if allowed:
+        permission, resource = message.get("permission"), message.get("resource")
+        allowed = True
+        if permission is not None:
+            key = (permission, resource)
+            allowed = self.event_checks.get(key)
+            if allowed is None:
+                user = self.scope.get("user")
+                try:
+                    allowed = await database_sync_to_async(
+                        lambda: bool(user.is_active and user.has_perm(permission, Resource(resource) if resource is not None else None))
+                    )()
+                except Exception:
+                    logger.exception("could not check an event's permission")
+                    return
+                self.event_checks[key] = allowed
+        if allowed and not self.closing:
             await self.send_frame({"type": "event", "name": message["name"], "data": message["data"]})

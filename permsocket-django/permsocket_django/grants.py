@@ -9,12 +9,12 @@ import json
 import re
 import time
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
-from django.db import OperationalError, transaction
-from django.db.models import Q
+from django.db import IntegrityError, OperationalError, transaction
+from django.db.models import F, Q
 
+from . import conf
 from .contract import load_contract
 from .models import PermissionVersion, ScopedGrant
 
@@ -38,7 +38,7 @@ def grantable_permissions():
     (chat.view_message, chat.send_message, chat.delete_message), the same catalogue the Node
     server seeds. Django's own permissions (auth.add_user, ...) are not grantable through
     permsocket, so a superuser cannot hand out Django admin rights by mistake or by a typo."""
-    contract = load_contract(settings.PERMSOCKET["CONTRACT"])
+    contract = load_contract(conf.contract_path())
     return frozenset(spec.permission for spec in contract.actions.values() if spec.permission)
 
 
@@ -60,18 +60,35 @@ def parse_grant(grant):
 
 
 def canonical_user_id(user_id):
-    """The int named by a user id (an int, or a token's `sub` in canonical decimal), or None
-    when it names no possible user: "01", "\u0661", "99999999999999999999", -1, True."""
-    if isinstance(user_id, str):
-        user_id = int(user_id) if USER_ID_PATTERN.fullmatch(user_id) else None
-    elif not isinstance(user_id, int) or isinstance(user_id, bool):
+    """The primary key named by a user id (a key, or a token's `sub` as issued: `str(user.pk)`),
+    or None when it names no possible user. Integer keys are canonical decimal within
+    JavaScript's safe range ("01", "\u0661", "99999999999999999999", -1 and True name none);
+    any other key type (a UUID, a string) must read back exactly as it was written."""
+    field = get_user_model()._meta.pk
+    if field.get_internal_type() in _INTEGER_KEYS:
+        if isinstance(user_id, str):
+            user_id = int(user_id) if USER_ID_PATTERN.fullmatch(user_id) else None
+        elif not isinstance(user_id, int) or isinstance(user_id, bool):
+            return None
+        return user_id if user_id is not None and 1 <= user_id <= MAX_USER_ID else None
+    if not isinstance(user_id, str):
+        user_id = str(user_id) if user_id is not None and not isinstance(user_id, (bool, int, float)) else None
+    if user_id is None or len(user_id) > 255:
         return None
-    return user_id if user_id is not None and 1 <= user_id <= MAX_USER_ID else None
+    try:
+        value = field.to_python(user_id)
+    except Exception:  # ValidationError and whatever a custom field raises: no such user.
+        return None
+    return value if str(value) == user_id else None
+
+
+_INTEGER_KEYS = ("AutoField", "BigAutoField", "SmallAutoField", "IntegerField", "BigIntegerField",
+                 "SmallIntegerField", "PositiveIntegerField", "PositiveBigIntegerField", "PositiveSmallIntegerField")
 
 
 def fresh_user(user_id):
-    """The user as stored now, or None (also for an id that is not canonical or too large to
-    store); never a cached instance."""
+    """The user as stored now, or None (also for an id that names no possible user); never a
+    cached instance, so Django's permission caches on it are empty."""
     pk = canonical_user_id(user_id)
     if pk is None:
         return None
@@ -100,43 +117,67 @@ def held_grants(user):
 
 
 def effective_grants(user):
-    """What the user may do now: nothing when inactive, else held_grants(user)."""
-    return held_grants(user) if user.is_active else []
+    """What the client is told the user may do: nothing when inactive, `*` for a superuser, else
+    what the configured authentication backends list (`user.get_all_permissions()`: ModelBackend's
+    permissions, ScopedPermissionBackend's `perm@resource`, and any other backend's)."""
+    if not user.is_active:
+        return []
+    if user.is_superuser:
+        return [SUPERUSER_GRANT]
+    return sorted(grant for grant in user.get_all_permissions() if isinstance(grant, str))
 
 
-def sync_version(user, attempts=3):
-    """Stores the user's current effective set, bumping the version when it differs from the last
-    one stored. Returns (version, grants, changed)."""
+def sync_version(user, attempts=5):
+    """Stores the user's current effective set, moving the version only when it differs from the
+    last one stored. Returns (version, grants, changed, stamp), where `stamp` is the change
+    counter read before the grants were (a change after that read moves it again).
+
+    No row lock: the update only applies to the version it read (optimistic), and is retried
+    when another process moved it first."""
     for attempt in range(attempts):
         try:
-            return _sync_version(user)
-        except OperationalError:
-            # SQLite in WAL mode refuses at once ("database is locked") a write from a transaction
-            # whose snapshot another process (a second node, a management command) has moved past.
+            row = PermissionVersion.objects.filter(user_id=user.pk).first()
+            grants = effective_grants(user)
+            encoded = json.dumps(grants)
+            if row is None:
+                with transaction.atomic():
+                    row = PermissionVersion.objects.create(user_id=user.pk, grants=encoded)
+                return row.version, grants, False, row.stamp
+            if row.grants == encoded:
+                return row.version, grants, False, row.stamp
+            updated = PermissionVersion.objects.filter(user_id=user.pk, version=row.version).update(
+                version=F("version") + 1, grants=encoded
+            )
+            if updated:
+                return row.version + 1, grants, True, row.stamp
+        except (OperationalError, IntegrityError):
+            # SQLite refuses at once ("database is locked") a write whose snapshot another process
+            # has moved past, and two first connections may create the row together; the next
+            # attempt reads again.
             if attempt == attempts - 1:
                 raise
-            time.sleep(0.05 * (attempt + 1))
+        time.sleep(0.02 * (attempt + 1))
+        user = fresh_user(user.pk) or user
+    raise OperationalError("could not store the permission version")
 
 
-def _sync_version(user):
-    grants = effective_grants(user)
-    encoded = json.dumps(grants)
-    with transaction.atomic():
-        row, created = PermissionVersion.objects.select_for_update().get_or_create(
-            user=user, defaults={"grants": encoded}
-        )
-        if created or row.grants == encoded:
-            return row.version, grants, False
-        row.version += 1
-        row.grants = encoded
-        row.save(update_fields=["version", "grants"])
-        return row.version, grants, True
+def read_state(user_id):
+    """(stamp, is_active) of a user, in one query, or None without a version row (or user)."""
+    return PermissionVersion.objects.filter(user_id=user_id).values_list("stamp", "user__is_active").first()
+
+
+def bump_stamps(**user_filter):
+    """Moves the change counter of the users matching `user_filter` (one UPDATE, no row read):
+    every socket of theirs reloads its user at its next request."""
+    PermissionVersion.objects.filter(**{f"user__{key}": value for key, value in user_filter.items()}).update(
+        stamp=F("stamp") + 1
+    )
 
 
 def snapshot(user_id):
-    """(user, version, grants) for a freshly loaded user, or (None, 0, []) when it is gone."""
+    """(user, version, grants, stamp) for a freshly loaded user, or (None, 0, [], None)."""
     user = fresh_user(user_id)
     if user is None:
-        return None, 0, []
-    version, grants, _ = sync_version(user)
-    return user, version, grants
+        return None, 0, [], None
+    version, grants, _, stamp = sync_version(user)
+    return user, version, grants, stamp

@@ -35,6 +35,9 @@ class PermissionVersion(models.Model):
     )
     version = models.PositiveBigIntegerField(default=1)
     grants = models.TextField(default="[]")
+    # Bumped (one UPDATE, in the changing transaction) by anything that may change the user's
+    # permissions; `version` moves later, and only when the effective set really changed.
+    stamp = models.PositiveBigIntegerField(default=0)
 
 
 class RefreshToken(models.Model):
