@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
-from jsonschema import Draft202012Validator
+from jsonschema import Draft202012Validator, FormatChecker
 from jsonschema.exceptions import SchemaError
 
 _PLACEHOLDER = re.compile(r"\{([A-Za-z0-9_$]+)\}")
@@ -100,7 +100,8 @@ def parse_contract(raw, source="contract"):
                 Draft202012Validator.check_schema(schema)
             except SchemaError as error:
                 raise ValueError(f"{source}: action {name!r} has an invalid payload schema: {error.message}") from None
-            validator = Draft202012Validator(schema)
+            # Formats (uuid, email, date-time) are asserted, as the client's schema library does.
+            validator = Draft202012Validator(schema, format_checker=FormatChecker())
         actions[name] = ActionSpec(
             name=name,
             permission=spec["permission"],

@@ -6,7 +6,6 @@ once. After commit, one background thread re-reads each affected user's effectiv
 version only when it really changed, and pushes `permsocket.perms` to that user's sockets.
 Sockets that make a request before the push arrive see the moved counter and reload anyway.
 """
-import atexit
 import logging
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -38,7 +37,8 @@ def after_commit(user_ids=(), group_ids=()):
 
 
 def wait():
-    """Blocks until every scheduled fan-out has run (tests; a short-lived process at exit)."""
+    """Blocks until every fan-out scheduled so far has run. A process that exits (a management
+    command) needs no call: the executor's thread finishes its queue before the interpreter ends."""
     if _executor is not None:
         _executor.submit(lambda: None).result()
 
@@ -66,5 +66,3 @@ def _run(user_ids, group_ids):
     finally:
         connection.close()
 
-
-atexit.register(wait)
