@@ -25,6 +25,13 @@ def _pool():
         if _executor is None:
             # One worker: changes are applied in the order they committed.
             _executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="permsocket-fanout")
+            # A short-lived process (a management command) must deliver its pushes before it
+            # ends, while threads can still be started: asgiref's async_to_sync, which sends them,
+            # refuses once concurrent.futures has begun its own shutdown, and the threading
+            # exit hooks run in reverse order, so this one runs before that shutdown.
+            register = getattr(threading, "_register_atexit", None)
+            if register is not None:
+                register(wait)
     return _executor
 
 
