@@ -1,16 +1,15 @@
 """The websocket side of a project's ASGI application: the socket path behind an exact Origin
 check, everything else refused at the handshake.
 
-    # asgi.py
+    # asgi.py (the consumer by dotted path: it is imported once Django is set up)
     from django.core.asgi import get_asgi_application
-    django_http = get_asgi_application()          # before anything imports models
     from permsocket_django.routing import permsocket_application
-    from chat.consumers import ChatConsumer
-    application = permsocket_application(django_http, ChatConsumer)
+    application = permsocket_application(get_asgi_application(), "chat.consumers.ChatConsumer")
 """
 import logging
 
 from channels.routing import ProtocolTypeRouter
+from django.utils.module_loading import import_string
 
 from . import conf
 
@@ -53,9 +52,12 @@ class ExactOriginValidator:
 
 
 def websocket_application(consumer, path="/ws"):
-    """`consumer` (a PermsocketConsumer subclass or an ASGI app) on `path`, Origin-checked; any
-    other path is refused with HTTP 403 instead of the exception (and HTTP 500) of an unmatched
-    URLRouter."""
+    """`consumer` (a PermsocketConsumer subclass, its dotted path, or an ASGI app) on `path`,
+    Origin-checked; any other path is refused with HTTP 403 instead of the exception (and HTTP
+    500) of an unmatched URLRouter."""
+    if isinstance(consumer, str):
+        # Imported here, after get_asgi_application() has set Django up (models need it).
+        consumer = import_string(consumer)
     socket = consumer.as_asgi() if hasattr(consumer, "as_asgi") else consumer
 
     async def paths(scope, receive, send):
@@ -67,5 +69,6 @@ def websocket_application(consumer, path="/ws"):
 
 
 def permsocket_application(http, consumer, path="/ws"):
-    """The project's whole ASGI application: `http` (Django's) and the socket."""
+    """The project's whole ASGI application: `http` (Django's, from get_asgi_application()) and
+    the socket."""
     return ProtocolTypeRouter({"http": http, "websocket": websocket_application(consumer, path)})
