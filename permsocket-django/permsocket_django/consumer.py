@@ -148,6 +148,8 @@ class PermsocketConsumer(AsyncWebsocketConsumer):
         # (permission, resource) -> allowed, for events, valid until the user is reloaded.
         self.event_checks = {}
         self.in_flight = set()
+        self.batch = []
+        self.batch_running = False
         self.tasks = set()
         self.joined = []
         self.expiry_timer = None
@@ -411,7 +413,9 @@ class PermsocketConsumer(AsyncWebsocketConsumer):
             await self._reply_error(request_id, "bad_request", problem)
             return
         resource = spec.resource_for(payload)
-        user, allowed = await database_sync_to_async(self._check)(spec.permission, resource)
+        method = getattr(self, handler)
+        # A plain method runs in the same trip to the database thread as the check.
+        user, allowed, outcome = await self._checked(spec.permission, resource, None if inspect.iscoroutinefunction(method) else method, payload)
         if self.closing:
             return
         if user is None or not user.is_active:
@@ -426,30 +430,98 @@ class PermsocketConsumer(AsyncWebsocketConsumer):
                 extra["resource"] = resource
             await self._reply_error(request_id, "permission_denied", f"{spec.permission} is required", **extra)
             return
-        method = getattr(self, handler)
         try:
-            if inspect.iscoroutinefunction(method):
+            if outcome is None:
                 data = await method(payload)
+            elif isinstance(outcome, ActionError):
+                raise outcome
             else:
-                data = await database_sync_to_async(method)(payload)
+                data = outcome[0]
         except ActionError as error:
             await self._reply_error(request_id, error.code, error.message)
             return
         await self.send_frame({"type": "res", "id": request_id, "ok": True, "data": data})
 
-    def _check(self, permission, resource):
-        """Whether the user may: one query (the user's change counter and is_active) when
-        nothing changed, answered by has_perm on the loaded user, whose backends keep their
-        caches; the user is loaded again only when the counter moved."""
+    async def _checked(self, permission, resource, method, payload):
+        """(user, allowed, outcome) for one request, where outcome is None for an async method
+        (the caller runs it), else `(data,)` or the ActionError a plain method raised.
+
+        Requests of one connection that wait together share one trip to Channels' database
+        thread and one read of the user's change counter, made after every one of them arrived:
+        with many in flight, a trip costs more than the check itself."""
+        future = asyncio.get_running_loop().create_future()
+        self.batch.append((permission, resource, method, payload, future))
+        if not self.batch_running:
+            self.batch_running = True
+            self._spawn(self._drain_batch())
+        return await future
+
+    async def _drain_batch(self):
+        try:
+            while self.batch:
+                batch, self.batch = self.batch, []
+                try:
+                    results = await database_sync_to_async(self._run_batch)([item[:4] for item in batch])
+                except BaseException as error:
+                    for *_, future in batch:
+                        if future.done():
+                            continue
+                        if isinstance(error, Exception):
+                            future.set_exception(error)
+                        else:
+                            future.cancel()
+                    raise
+                for (*_, future), result in zip(batch, results):
+                    if future.done():
+                        continue
+                    if isinstance(result, BaseException):
+                        future.set_exception(result)
+                    else:
+                        future.set_result(result)
+        finally:
+            self.batch_running = False
+
+    def _run_batch(self, items):
+        """In the database thread: the check for each item (one counter read for all), and
+        each allowed plain method. An unexpected error fails only its own request."""
+        results = []
+        user = self._current_user()
+        for permission, resource, method, payload in items:
+            try:
+                allowed = self._allowed(user, permission, resource)
+                outcome = None
+                if allowed and method is not None:
+                    try:
+                        outcome = (method(payload),)
+                    except ActionError as error:
+                        outcome = error
+                results.append((user, allowed, outcome))
+            except Exception as error:
+                results.append(error)
+        return results
+
+    def _current_user(self):
+        """The user, loaded again only when the change counter moved (one query otherwise)."""
         state = read_state(self.user_id)
         user = self.scope.get("user")
         if state is None or state[0] != self.stamp or not state[1] or user is None or user.is_anonymous:
             user = self._reload(self.user_id)
+        return user
+
+    @staticmethod
+    def _allowed(user, permission, resource):
         if user is None or not user.is_active:
-            return user, False
+            return False
         if permission is None:
-            return user, True
-        return user, user.has_perm(permission, Resource(resource) if resource is not None else None)
+            return True
+        return user.has_perm(permission, Resource(resource) if resource is not None else None)
+
+    def _check(self, permission, resource):
+        """Whether the user may: one query (the user's change counter and is_active) when
+        nothing changed, answered by has_perm on the loaded user, whose backends keep their
+        caches; the user is loaded again only when the counter moved."""
+        user = self._current_user()
+        return user, self._allowed(user, permission, resource)
 
     async def _send_perms(self):
         await self.send_frame({"type": "perms", "version": self.version, "grants": self.grants})
