@@ -166,5 +166,23 @@ class ContractMismatchTest(unittest.TestCase):
                     return {}
 
 
+class BareSettingsTest(unittest.IsolatedAsyncioTestCase):
+    async def test_a_setting_without_a_secret_closes_auth_with_4401_instead_of_failing_the_handshake(self):
+        from channels.testing import WebsocketCommunicator
+        from django.test import override_settings
+
+        from tests import settings
+        from tests.consumers import DocsConsumer
+
+        with override_settings(PERMSOCKET={"CONTRACT": settings.PERMSOCKET["CONTRACT"]}):
+            socket = WebsocketCommunicator(DocsConsumer.as_asgi(), "/ws", subprotocols=[SUBPROTOCOL])
+            connected, subprotocol = await socket.connect()
+            self.assertEqual((connected, subprotocol), (True, SUBPROTOCOL))
+            await socket.send_json_to({"type": "auth", "token": "a.b.c"})
+            self.assertEqual((await socket.receive_json_from(timeout=5))["error"]["code"], "unauthenticated")
+            self.assertEqual((await socket.receive_output(timeout=5))["code"], 4401)
+            await socket.disconnect()
+
+
 if __name__ == "__main__":
     unittest.main()
