@@ -6,10 +6,10 @@ from .models import ScopedGrant
 
 @admin.register(ScopedGrant)
 class ScopedGrantAdmin(admin.ModelAdmin):
-    """`perm@resource` grants to one user; saving or deleting one pushes to the user's sockets."""
+    """`perm@resource` grants to one user or one group; saving or deleting one pushes the new
+    grants to the sockets of the user, or of every member of the group."""
 
-    list_display = ("user", "permission", "resource")
-    list_filter = ("permission",)
+    list_display = ("permission", "resource", "user", "group")
+    list_filter = ("permission", "group")
     search_fields = ("resource",)
-    autocomplete_fields = ()
     raw_id_fields = ("user",)

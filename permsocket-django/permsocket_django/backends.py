@@ -1,5 +1,8 @@
 """An authentication backend that answers object-level `has_perm(perm, obj)` for scoped grants."""
 from django.contrib.auth.backends import ModelBackend
+from django.db.models import Q
+
+from .models import ScopedGrant
 
 from .resources import resource_name
 
@@ -12,7 +15,7 @@ class ScopedPermissionBackend:
 
     Django's ModelBackend returns False for every check that passes an object, so without this a
     user with the global `chat.send_message` would be refused on every room. Here a global grant
-    covers every resource and a ScopedGrant only its own. Inactive users get nothing (superusers
+    covers every resource and a ScopedGrant (to the user or to one of the user's groups) only its own. Inactive users get nothing (superusers
     are answered by User.has_perm before any backend is asked). The scoped grants are read once
     per user instance, like ModelBackend's own cache: load the user again to see a change.
     """
@@ -24,7 +27,8 @@ class ScopedPermissionBackend:
     def _scoped(self, user_obj):
         cached = getattr(user_obj, _CACHE, None)
         if cached is None:
-            rows = user_obj.scoped_grants.values_list(
+            # The user's own and those of the user's groups, in one query.
+            rows = ScopedGrant.objects.filter(Q(user=user_obj) | Q(group__user=user_obj)).values_list(
                 "permission__content_type__app_label", "permission__codename", "resource"
             )
             cached = frozenset(f"{app}.{codename}@{resource}" for app, codename, resource in rows)

@@ -109,7 +109,7 @@ def held_grants(user):
         "content_type__app_label", "codename"
     )
     grants = {f"{app}.{codename}" for app, codename in direct}
-    scoped = ScopedGrant.objects.filter(user=user).values_list(
+    scoped = ScopedGrant.objects.filter(Q(user=user) | Q(group__user=user)).values_list(
         "permission__content_type__app_label", "permission__codename", "resource"
     )
     grants.update(f"{app}.{codename}@{resource}" for app, codename, resource in scoped)

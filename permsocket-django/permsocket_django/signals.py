@@ -82,8 +82,8 @@ def group_deleted(sender, instance, **kwargs):
 
 @receiver([post_save, post_delete], sender=ScopedGrant)
 def scoped_grant_changed(sender, instance, **kwargs):
-    """A scoped grant was added, changed or removed."""
-    permissions_may_have_changed([instance.user_id])
+    """A scoped grant to a user or to a group was added, changed or removed."""
+    permissions_may_have_changed([instance.user_id] if instance.user_id else [], [instance.group_id] if instance.group_id else [])
 
 
 @receiver(pre_save, sender=User)

@@ -88,3 +88,37 @@ class UuidKeysTest(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class GroupScopedGrantTest(unittest.TestCase):
+    def test_a_scoped_grant_to_a_group_reaches_its_members_and_their_grant_list(self):
+        from django.contrib.auth import get_user_model
+        from django.contrib.auth.models import Group, Permission
+
+        from permsocket_django import fanout
+        from permsocket_django.grants import effective_grants, snapshot
+        from permsocket_django.models import PermissionVersion, ScopedGrant
+        from tests.app.models import Doc
+
+        doc = Doc.objects.create(title="shared")
+        group = Group.objects.create(name="editors-of-one-doc")
+        member = get_user_model().objects.create_user("editor")
+        outsider = get_user_model().objects.create_user("outsider")
+        member.groups.add(group)
+        before = snapshot(member.pk)[1]
+        ScopedGrant.objects.create(group=group, permission=Permission.objects.get(codename="publish_doc"), resource=f"doc:{doc.pk}")
+        fanout.wait()
+        fresh = get_user_model().objects.get(pk=member.pk)
+        self.assertTrue(fresh.has_perm("docs.publish_doc", doc))
+        self.assertFalse(get_user_model().objects.get(pk=outsider.pk).has_perm("docs.publish_doc", doc))
+        self.assertEqual(effective_grants(fresh), [f"docs.publish_doc@doc:{doc.pk}"])
+        self.assertEqual(PermissionVersion.objects.get(user_id=member.pk).version, before + 1)
+
+    def test_a_scoped_grant_names_exactly_one_user_or_one_group(self):
+        from django.contrib.auth.models import Permission
+        from django.db import IntegrityError, transaction
+
+        from permsocket_django.models import ScopedGrant
+
+        with self.assertRaises(IntegrityError), transaction.atomic():
+            ScopedGrant.objects.create(permission=Permission.objects.get(codename="publish_doc"), resource="doc:x")
