@@ -119,6 +119,19 @@ class ConsumerTest(unittest.IsolatedAsyncioTestCase):
         ids = {(await self.socket.receive_json_from(timeout=5))["id"] for _ in range(20)}
         self.assertEqual(ids, {str(n) for n in range(20)})
 
+    async def test_receives_the_events_of_the_resources_it_listens_to_only(self):
+        from channels.layers import get_channel_layer
+
+        from permsocket_django import pushes
+
+        layer = get_channel_layer()
+        await layer.group_send(pushes.resource_group("elsewhere"), pushes.event_message("docs.published", {"n": 1}, "elsewhere", None))
+        await layer.group_send(pushes.resource_group("docs"), pushes.event_message("docs.published", {"n": 2}, "docs", None))
+        # Needs a permission this user lacks: not forwarded.
+        await layer.group_send(pushes.resource_group("docs"), pushes.event_message("docs.published", {"n": 3}, "docs", "docs.publish_doc"))
+        self.assertEqual(await self.socket.receive_json_from(timeout=5), {"type": "event", "name": "docs.published", "data": {"n": 2}})
+        self.assertTrue(await self.socket.receive_nothing(timeout=0.3))
+
     async def closed_with(self):
         frames = []
         while True:
