@@ -9,6 +9,7 @@ again whenever its source changed. run.py and manage.py call `enter()` first, so
 import fcntl
 import hashlib
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -44,6 +45,9 @@ def ensure():
         fcntl.flock(lock, fcntl.LOCK_EX)
         if STAMP.exists() and STAMP.read_text() == wanted and PYTHON.exists():
             return PYTHON
+        # setuptools builds in the source folder and keeps what it copied there: a module deleted
+        # from the package would still be in the next wheel.
+        shutil.rmtree(PACKAGE / "build", ignore_errors=True)
         if not PYTHON.exists():
             subprocess.run(["/usr/bin/python3", "-m", "venv", "--system-site-packages", str(VENV)], check=True)
         subprocess.run(

@@ -7,7 +7,7 @@
  * and a binary frame closing with 1003.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -89,7 +89,13 @@ describe.skipIf(missing !== null)('a fresh startproject following docs/django.md
     // A wheel, installed into a fresh venv that sees Debian's Django, Channels and daphne.
     await run(PYTHON, ['-m', 'venv', '--system-site-packages', join(dir, 'venv')], { timeout: 60_000 });
     python = join(dir, 'venv/bin/python');
-    await run(python, ['-m', 'pip', 'wheel', '--quiet', '--no-build-isolation', '--no-index', '--no-deps', '-w', join(dir, 'wheels'), join(repoRoot, 'permsocket-django')], {
+    // Built from a copy: setuptools builds in the source folder, where demo/django/bootstrap.py
+    // may be building at the same time for another test file.
+    cpSync(join(repoRoot, 'permsocket-django'), join(dir, 'src'), {
+      recursive: true,
+      filter: (source) => !/(^|\/)(build|[^/]*\.egg-info|__pycache__)$/.test(source),
+    });
+    await run(python, ['-m', 'pip', 'wheel', '--quiet', '--no-build-isolation', '--no-index', '--no-deps', '-w', join(dir, 'wheels'), join(dir, 'src')], {
       cwd: dir,
       timeout: 120_000,
     });
