@@ -516,13 +516,6 @@ class PermsocketConsumer(AsyncWebsocketConsumer):
             return True
         return user.has_perm(permission, Resource(resource) if resource is not None else None)
 
-    def _check(self, permission, resource):
-        """Whether the user may: one query (the user's change counter and is_active) when
-        nothing changed, answered by has_perm on the loaded user, whose backends keep their
-        caches; the user is loaded again only when the counter moved."""
-        user = self._current_user()
-        return user, self._allowed(user, permission, resource)
-
     async def _send_perms(self):
         await self.send_frame({"type": "perms", "version": self.version, "grants": self.grants})
         self.sent_version = self.version

@@ -210,5 +210,11 @@ def snapshot(user_id):
     user = fresh_user(user_id)
     if user is None:
         return None, 0, [], None
-    version, grants, _, stamp = sync_version(user)
+    version, grants, changed, stamp = sync_version(user)
+    if changed:
+        # Whoever notices a change first moves the version, and the fan-out that comes later then
+        # finds nothing new: the user's other sockets learn of it from this push.
+        from . import pushes
+
+        pushes.push_perms(user.pk, version)
     return user, version, grants, stamp

@@ -197,5 +197,41 @@ class BareSettingsTest(unittest.IsolatedAsyncioTestCase):
             await socket.disconnect()
 
 
+class OtherSocketTest(unittest.IsolatedAsyncioTestCase):
+    async def test_a_change_one_socket_noticed_first_is_pushed_to_the_users_other_sockets(self):
+        from channels.db import database_sync_to_async
+        from channels.testing import WebsocketCommunicator
+        from django.contrib.auth import get_user_model
+        from django.contrib.auth.models import Permission
+
+        from permsocket_django.grants import bump_stamps
+        from permsocket_django.tokens import issue_access_token
+        from tests.consumers import DocsConsumer
+
+        user = await database_sync_to_async(get_user_model().objects.create_user)("two-sockets")
+        sockets = []
+        for _ in range(2):
+            socket = WebsocketCommunicator(DocsConsumer.as_asgi(), "/ws", subprotocols=[SUBPROTOCOL])
+            await socket.connect()
+            await socket.send_json_to({"type": "auth", "token": issue_access_token(user)[0]})
+            self.assertEqual((await socket.receive_json_from(timeout=5))["type"], "auth.ok")
+            sockets.append(socket)
+
+        def change_without_signals():
+            # As a QuerySet.update or raw SQL would, then the documented counter move.
+            permission = Permission.objects.get(codename="publish_doc")
+            user.user_permissions.through.objects.bulk_create([user.user_permissions.through(user_id=user.pk, permission_id=permission.pk)])
+            bump_stamps(pk__in=[user.pk])
+
+        await database_sync_to_async(change_without_signals)()
+        # The first socket's next request sees the moved counter and moves the version...
+        await sockets[0].send_json_to({"type": "req", "id": "1", "action": "docs.whoami", "payload": None})
+        # ...and the second socket, which sent nothing, is told.
+        frame = await sockets[1].receive_json_from(timeout=5)
+        self.assertEqual((frame["type"], frame["grants"]), ("perms", ["docs.publish_doc"]))
+        for socket in sockets:
+            await socket.disconnect()
+
+
 if __name__ == "__main__":
     unittest.main()
