@@ -523,16 +523,34 @@ class PermsocketConsumer(AsyncWebsocketConsumer):
     # -- channel-layer messages ------------------------------------------------------------------
 
     async def permsocket_perms(self, message):
-        """The user's grants changed somewhere: send the current snapshot if it is newer."""
-        if self.user_id is None or self.closing or message.get("version", 0) <= self.sent_version:
+        """The user's grants changed somewhere: the snapshot in the message goes out at once when
+        it is newer, and the user is loaded again before the next check (request or event)."""
+        version = message.get("version", 0)
+        if self.user_id is None or self.closing or version <= self.sent_version:
             return
-        try:
-            user = await database_sync_to_async(self._reload)(self.user_id)
-        except Exception:
-            logger.exception("could not read permissions for a push")
-            return
-        if user is not None and self.version > self.sent_version:
+        grants = message.get("grants")
+        if isinstance(grants, list) and version >= self.version:
+            self.version, self.grants = version, grants
+            # A counter no read can match: the next check loads the user afresh.
+            self.stamp = None
+            self.event_checks = {}
+        else:
+            try:
+                user = await database_sync_to_async(self._reload)(self.user_id)
+            except Exception:
+                logger.exception("could not read permissions for a push")
+                return
+            if user is None:
+                return
+        if self.version > self.sent_version:
             await self._send_perms()
+
+    def _event_allowed(self, permission, resource):
+        user = self.scope.get("user")
+        if self.stamp is None or user is None or user.is_anonymous:
+            # A push said the permissions changed: load the user before answering.
+            user = self._reload(self.user_id)
+        return bool(user is not None and user.is_active and self._allowed(user, permission, resource))
 
     async def permsocket_deactivated(self, message):
         """The user was deactivated or deleted: 4403 on every socket."""
@@ -551,11 +569,8 @@ class PermsocketConsumer(AsyncWebsocketConsumer):
             key = (permission, resource)
             allowed = self.event_checks.get(key)
             if allowed is None:
-                user = self.scope.get("user")
                 try:
-                    allowed = await database_sync_to_async(
-                        lambda: bool(user.is_active and user.has_perm(permission, Resource(resource) if resource is not None else None))
-                    )()
+                    allowed = await database_sync_to_async(self._event_allowed)(permission, resource)
                 except Exception:
                     logger.exception("could not check an event's permission")
                     return

@@ -65,9 +65,9 @@ def _run(user_ids, group_ids):
                 user = fresh_user(user_id)
                 if user is None:
                     continue
-                version, _, changed, _ = sync_version(user)
+                version, grants, changed, _ = sync_version(user)
                 if changed:
-                    pushes.push_perms(user_id, version)
+                    pushes.push_perms(user_id, version, grants)
             except Exception:
                 logger.exception("could not update the permissions of one user")
     finally:

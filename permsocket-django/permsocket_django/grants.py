@@ -216,5 +216,5 @@ def snapshot(user_id):
         # finds nothing new: the user's other sockets learn of it from this push.
         from . import pushes
 
-        pushes.push_perms(user.pk, version)
+        pushes.push_perms(user.pk, version, grants)
     return user, version, grants, stamp

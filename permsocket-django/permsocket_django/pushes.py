@@ -62,9 +62,10 @@ def send(group, message):
         logger.exception("could not push %s", message.get("type"))
 
 
-def push_perms(user_id, version):
-    """Tells every socket of the user that its permissions are now at `version`."""
-    send(user_group(user_id), {"type": "permsocket.perms", "version": version})
+def push_perms(user_id, version, grants):
+    """Tells every socket of the user that its permissions are now `grants`, at `version` (the
+    sockets send them on as they are, without reading the database first)."""
+    send(user_group(user_id), {"type": "permsocket.perms", "version": version, "grants": list(grants)})
 
 
 def push_deactivated(user_id):
