@@ -115,3 +115,26 @@ def user_deleted(sender, instance, **kwargs):
     """A deleted user's sockets close like a deactivated user's."""
     user_id = instance.pk
     transaction.on_commit(lambda: pushes.push_deactivated(user_id))
+
+
+def connect_guardian():
+    """With django-guardian installed, its per-object grants move counters and push like any
+    other change (assign_perm saves a row; remove_perm deletes rows one signal each)."""
+    from django.apps import apps
+
+    if not apps.is_installed("guardian"):
+        return
+    from guardian.models import GroupObjectPermission, UserObjectPermission
+
+    def user_grant_changed(sender, instance, **kwargs):
+        permissions_may_have_changed([instance.user_id])
+
+    def group_grant_changed(sender, instance, **kwargs):
+        permissions_may_have_changed(group_ids=[instance.group_id])
+
+    for signal in (post_save, post_delete):
+        signal.connect(user_grant_changed, sender=UserObjectPermission, weak=False, dispatch_uid=f"permsocket-guardian-user-{signal is post_save}")
+        signal.connect(group_grant_changed, sender=GroupObjectPermission, weak=False, dispatch_uid=f"permsocket-guardian-group-{signal is post_save}")
+
+
+connect_guardian()

@@ -8,6 +8,7 @@ SECRET_KEY = "permsocket-django-tests"
 INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.auth",
+    "guardian",
     "permsocket_django",
     "tests.app.apps.DocsConfig",
 ]
@@ -15,6 +16,7 @@ AUTH_USER_MODEL = "docs.User"
 AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
     "permsocket_django.backends.ScopedPermissionBackend",
+    "permsocket_django.guardian_backend.GuardianResourceBackend",
 ]
 DATABASES = {
     "default": {
