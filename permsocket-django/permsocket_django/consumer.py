@@ -107,7 +107,8 @@ class PermsocketConsumer(AsyncWebsocketConsumer):
         """The resources whose events this socket receives (the user's permission is checked
         per event); override for resources that depend on the user."""
         value = self.subscriptions
-        return list(value(self) if callable(value) else value)
+        # A method (or a function set on the class) arrives bound to this socket.
+        return list(value() if callable(value) else value)
 
     async def publish(self, name, data, resource, permission=None):
         """Sends a contract event to every socket listening to `resource` whose user holds
@@ -356,6 +357,8 @@ class PermsocketConsumer(AsyncWebsocketConsumer):
     async def _join_groups(self):
         groups = [pushes.user_group(self.user_id)]
         groups += [pushes.resource_group(resource) for resource in self.get_subscriptions()]
+        # And again those joined by listen(), which the layer would forget as well.
+        groups += [group for group in self.joined if group not in groups]
         for group in groups:
             await self.channel_layer.group_add(group, self.channel_name)
             if group not in self.joined:

@@ -5,7 +5,8 @@ from .app.models import Doc
 
 
 class DocsConsumer(PermsocketConsumer):
-    subscriptions = ["docs"]
+    def subscriptions(self):
+        return ["docs"]
 
     @action("docs.publish")
     def publish_doc(self, payload):
