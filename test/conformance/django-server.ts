@@ -13,9 +13,9 @@ import { startServerProcess } from './server-process';
 export const PYTHON = '/usr/bin/python3';
 /** The one command that provides everything the Django server and its tests need. */
 export const INSTALL_HINT =
-  'apt-get install -y python3-django python3-django-channels python3-daphne python3-channels-redis python3-jwt python3-jsonschema python3-setuptools python3-wheel python3-venv python3-pip python3-uvicorn python3-wsproto redis-server';
+  'apt-get install -y python3-django python3-django-channels python3-daphne python3-channels-redis python3-jwt python3-jsonschema python3-django-guardian python3-setuptools python3-wheel python3-venv python3-pip python3-uvicorn python3-wsproto redis-server';
 /** The modules permsocket-django and its tests import from Debian's site packages. */
-export const PYTHON_MODULES = 'import django, channels, daphne, channels_redis, jwt, jsonschema, setuptools, wheel, pip, venv';
+export const PYTHON_MODULES = 'import django, channels, daphne, channels_redis, jwt, jsonschema, guardian, setuptools, wheel, pip, venv';
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 // First start migrates and seeds (hashing five passwords), so allow more than the Node server.
 const STARTUP_MS = 45_000;
