@@ -356,9 +356,15 @@ export function encodeFrame(frame: ClientFrame | ServerFrame): string {
 // The servers import the same permission rule the browser runs, from this one entry.
 export { SUPERUSER_GRANT, isValidGrant, matchGrant, can, createPermissionSet } from './permissions';
 export type { PermissionSet } from './permissions';
-export { requiredPermission, checkAction, defineContract, action, event } from './contract';
+export { requiredPermission, checkAction, validatePayload, defineContract, action, event, returns, templateFields, renderTemplate } from './contract';
 export type {
   Contract,
+  ParsedPayloadOf,
+  PayloadCheck,
+  ResultType,
+  ResourceTemplate,
+  TemplateField,
+  TemplatePlaceholders,
   ActionDefinition,
   EventDefinition,
   ActionOptions,
@@ -370,3 +376,5 @@ export type {
   RequiredPermission,
   ActionCheck,
 } from './contract';
+export { contractToJson, contractJsonText, ContractExportError, CONTRACT_JSON_SCHEMA_TARGET } from './contract-json';
+export type { ContractJson, ActionJson } from './contract-json';

@@ -5,11 +5,12 @@ import time
 from datetime import timedelta
 
 import jwt
-from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 from django.utils import timezone
 
-from .grants import USER_ID_PATTERN
+from . import conf
+from .grants import canonical_user_id
 from .models import RefreshToken
 
 AUDIENCE = "permsocket"
@@ -20,31 +21,35 @@ REFRESH_TOKEN_DAYS = 30
 
 def issue_access_token(user):
     """Returns (token, ttl seconds) for `user`: sub (the id as a string), name, aud, iat, exp."""
-    ttl = settings.PERMSOCKET["ACCESS_TOKEN_TTL"]
+    ttl = conf.access_token_ttl()
     now = int(time.time())
     claims = {"sub": str(user.pk), "name": user.get_username(), "aud": AUDIENCE, "iat": now, "exp": now + ttl}
-    return jwt.encode(claims, settings.PERMSOCKET["JWT_SECRET"], algorithm="HS256"), ttl
+    secret = conf.jwt_secret()
+    if not secret:
+        raise ImproperlyConfigured("PERMSOCKET['JWT_SECRET'] is missing (see `manage.py check`)")
+    return jwt.encode(claims, secret, algorithm="HS256"), ttl
 
 
 def decode_access_token(token):
     """The verified claims of an access token, or None. The algorithm is pinned to HS256 (so
     `alg: none` and RS/HS confusion are refused) and exp, sub and aud are required."""
-    if not isinstance(token, str) or not token or len(token.encode("utf-8", "surrogatepass")) > MAX_TOKEN_BYTES:
+    secret = conf.jwt_secret()
+    if not secret or not isinstance(token, str) or not token or len(token.encode("utf-8", "surrogatepass")) > MAX_TOKEN_BYTES:
         return None
     try:
         claims = jwt.decode(
             token,
-            settings.PERMSOCKET["JWT_SECRET"],
+            secret,
             algorithms=["HS256"],
             audience=AUDIENCE,
             options={"require": ["exp", "sub", "aud"]},
         )
     except Exception:  # PyJWTError, and anything a hostile token may provoke: all mean "invalid".
         return None
-    # PyJWT 2.6 does not check the type of sub. A user id is canonical ASCII decimal, as in the
-    # Node server: str.isdigit() would let "01" or "\u0661" (Arabic-Indic one) name user 1.
+    # PyJWT 2.6 does not check the type of sub. It must name a user exactly as issued: for an
+    # integer key canonical ASCII decimal, as in the Node server ("01" or "\u0661" name no one).
     sub = claims.get("sub")
-    if not isinstance(sub, str) or not USER_ID_PATTERN.fullmatch(sub) or not isinstance(claims.get("exp"), (int, float)):
+    if not isinstance(sub, str) or canonical_user_id(sub) is None or not isinstance(claims.get("exp"), (int, float)):
         return None
     return claims
 

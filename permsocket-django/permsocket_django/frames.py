@@ -51,13 +51,13 @@ def _bad(message):
     return FrameError(4400, "bad_request", message)
 
 
-def parse_client_frame(text):
+def parse_client_frame(text, max_bytes=MAX_FRAME_BYTES):
     """Returns the frame (a dict with a string `type`) or raises FrameError: oversize -> 1009;
     not a JSON object, unknown type or bad request id -> 4400. An auth without a string token
     comes back with token "" for verification to refuse. A `req` without an action is returned as
     is: it gets a `res` error, not a close."""
-    if len(text) > MAX_FRAME_BYTES or len(text.encode("utf-8", "surrogatepass")) > MAX_FRAME_BYTES:
-        raise FrameError(1009, "bad_request", f"frame larger than {MAX_FRAME_BYTES} bytes")
+    if len(text) > max_bytes or len(text.encode("utf-8", "surrogatepass")) > max_bytes:
+        raise FrameError(1009, "bad_request", f"frame larger than {max_bytes} bytes")
     try:
         frame = json.loads(text, parse_constant=_reject_constant, parse_int=_js_number)
     except (ValueError, RecursionError):

@@ -18,7 +18,7 @@ class Migration(migrations.Migration):
         migrations.CreateModel(
             name='PermissionVersion',
             fields=[
-                ('user', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, primary_key=True, related_name='permission_version', serialize=False, to='auth.user')),
+                ('user', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, primary_key=True, related_name='permission_version', serialize=False, to=settings.AUTH_USER_MODEL)),
                 ('version', models.PositiveBigIntegerField(default=1)),
                 ('grants', models.TextField(default='[]')),
             ],

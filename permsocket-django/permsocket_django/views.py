@@ -15,12 +15,18 @@ from .http import allow_methods, json_error, no_content, read_json
 REFRESH_COOKIE = "permsocket_refresh"
 
 
-def _with_refresh_cookie(response, raw):
+def cookie_path(request):
+    """The folder the sign-in views are mounted under (`/auth` for /auth/refresh), so the cookie
+    goes only to them wherever the project includes permsocket_django.urls."""
+    return request.path.rsplit("/", 1)[0] or "/"
+
+
+def _with_refresh_cookie(response, raw, path="/auth"):
     response.set_cookie(
         REFRESH_COOKIE,
         raw,
         max_age=tokens.REFRESH_TOKEN_DAYS * 24 * 3600,
-        path="/auth",
+        path=path,
         httponly=True,
         samesite="Strict",
     )
@@ -36,9 +42,10 @@ def _encodable(text):
     return True
 
 
-def _token_response(user, refresh_raw):
+def _token_response(user, refresh_raw, request=None):
     access, ttl = tokens.issue_access_token(user)
-    return _with_refresh_cookie(JsonResponse({"accessToken": access, "expiresIn": ttl}), refresh_raw)
+    path = cookie_path(request) if request is not None else "/auth"
+    return _with_refresh_cookie(JsonResponse({"accessToken": access, "expiresIn": ttl}), refresh_raw, path)
 
 
 @csrf_exempt
@@ -63,7 +70,7 @@ def login(request):
     user = authenticate(request, username=body["username"], password=body["password"])
     if user is None:
         return json_error(401, "unauthenticated", "wrong username or password")
-    return _token_response(user, tokens.issue_refresh_token(user))
+    return _token_response(user, tokens.issue_refresh_token(user), request)
 
 
 @csrf_exempt
@@ -74,7 +81,7 @@ def refresh(request):
     if rotated is None:
         return json_error(401, "unauthenticated", "no valid refresh cookie")
     user, raw = rotated
-    return _token_response(user, raw)
+    return _token_response(user, raw, request)
 
 
 @csrf_exempt
@@ -83,5 +90,18 @@ def logout(request):
     """Revokes the refresh cookie and clears it; 204 whether or not there was one."""
     tokens.revoke_refresh_token(request.COOKIES.get(REFRESH_COOKIE))
     response = no_content()
-    response.delete_cookie(REFRESH_COOKIE, path="/auth", samesite="Strict")
+    response.delete_cookie(REFRESH_COOKIE, path=cookie_path(request), samesite="Strict")
     return response
+
+
+@allow_methods("POST")
+def session_token(request):
+    """An access token for the user of the current Django session, so a cookie-session app
+    needs no second login: 200 {accessToken, expiresIn}, 401 without a signed-in active user.
+    Not csrf_exempt: it is authenticated by the session cookie, which a cross-site page's
+    request would carry, so Django's CSRF check (the X-CSRFToken header) applies."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated or not user.is_active:
+        return json_error(401, "unauthenticated", "no signed-in user in this session")
+    access, ttl = tokens.issue_access_token(user)
+    return JsonResponse({"accessToken": access, "expiresIn": ttl})

@@ -7,31 +7,23 @@ from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete, pre_save
 from django.dispatch import receiver
 
-from . import pushes
-from .grants import fresh_user, sync_version
+from . import fanout, pushes
+from .grants import bump_stamps
 from .models import RefreshToken, ScopedGrant
 
 User = get_user_model()
 
 
-def permissions_may_have_changed(user_ids):
-    """After the transaction commits, re-reads each user's effective set and pushes it when it
-    changed. Run on commit so the sockets that re-read it see the new rows."""
-    for user_id in set(user_ids):
-        transaction.on_commit(lambda user_id=user_id: _sync_and_push(user_id))
-
-
-def _sync_and_push(user_id):
-    user = fresh_user(user_id)
-    if user is None:
-        return
-    version, _, changed = sync_version(user)
-    if changed:
-        pushes.push_perms(user_id, version)
-
-
-def _group_member_ids(group_ids):
-    return list(User.objects.filter(groups__in=group_ids).values_list("pk", flat=True))
+def permissions_may_have_changed(user_ids=(), group_ids=()):
+    """Moves the change counter of these users and of these groups' members now, in the
+    changing transaction (so a socket's next request reloads), and re-reads their effective sets
+    after commit, off this request (fanout.py)."""
+    user_ids, group_ids = [pk for pk in set(user_ids) if pk is not None], list(set(group_ids))
+    if user_ids:
+        bump_stamps(pk__in=user_ids)
+    if group_ids:
+        bump_stamps(groups__in=group_ids)
+    fanout.after_commit(user_ids, group_ids)
 
 
 def _user_m2m_changed(instance, action, reverse, pk_set):
@@ -67,19 +59,19 @@ def group_permissions_changed(sender, instance, action, reverse, pk_set, **kwarg
     """group.permissions.add/remove/clear reaches every member; so does permission.group_set."""
     if not reverse:
         if action in ("post_add", "post_remove", "post_clear"):
-            permissions_may_have_changed(_group_member_ids([instance.pk]))
+            permissions_may_have_changed(group_ids=[instance.pk])
     elif action == "pre_clear":
-        instance._permsocket_cleared = _group_member_ids(list(instance.group_set.values_list("pk", flat=True)))
+        instance._permsocket_cleared = list(instance.group_set.values_list("pk", flat=True))
     elif action == "post_clear":
-        permissions_may_have_changed(getattr(instance, "_permsocket_cleared", []))
+        permissions_may_have_changed(group_ids=getattr(instance, "_permsocket_cleared", []))
     elif action in ("post_add", "post_remove") and pk_set:
-        permissions_may_have_changed(_group_member_ids(list(pk_set)))
+        permissions_may_have_changed(group_ids=list(pk_set))
 
 
 @receiver(pre_delete, sender=Group)
 def group_deleting(sender, instance, **kwargs):
     """Remembers the members: a deleted group's m2m rows go without m2m signals."""
-    instance._permsocket_members = _group_member_ids([instance.pk])
+    instance._permsocket_members = list(User.objects.filter(groups=instance).values_list("pk", flat=True))
 
 
 @receiver(post_delete, sender=Group)
@@ -90,8 +82,8 @@ def group_deleted(sender, instance, **kwargs):
 
 @receiver([post_save, post_delete], sender=ScopedGrant)
 def scoped_grant_changed(sender, instance, **kwargs):
-    """A scoped grant was added, changed or removed."""
-    permissions_may_have_changed([instance.user_id])
+    """A scoped grant to a user or to a group was added, changed or removed."""
+    permissions_may_have_changed([instance.user_id] if instance.user_id else [], [instance.group_id] if instance.group_id else [])
 
 
 @receiver(pre_save, sender=User)
@@ -123,3 +115,26 @@ def user_deleted(sender, instance, **kwargs):
     """A deleted user's sockets close like a deactivated user's."""
     user_id = instance.pk
     transaction.on_commit(lambda: pushes.push_deactivated(user_id))
+
+
+def connect_guardian():
+    """With django-guardian installed, its per-object grants move counters and push like any
+    other change (assign_perm saves a row; remove_perm deletes rows one signal each)."""
+    from django.apps import apps
+
+    if not apps.is_installed("guardian"):
+        return
+    from guardian.models import GroupObjectPermission, UserObjectPermission
+
+    def user_grant_changed(sender, instance, **kwargs):
+        permissions_may_have_changed([instance.user_id])
+
+    def group_grant_changed(sender, instance, **kwargs):
+        permissions_may_have_changed(group_ids=[instance.group_id])
+
+    for signal in (post_save, post_delete):
+        signal.connect(user_grant_changed, sender=UserObjectPermission, weak=False, dispatch_uid=f"permsocket-guardian-user-{signal is post_save}")
+        signal.connect(group_grant_changed, sender=GroupObjectPermission, weak=False, dispatch_uid=f"permsocket-guardian-group-{signal is post_save}")
+
+
+connect_guardian()

@@ -1,22 +1,31 @@
 """Models permsocket adds beside django.contrib.auth."""
 from django.conf import settings
-from django.contrib.auth.models import Permission
+from django.contrib.auth.models import Group, Permission
 from django.db import models
 
 
 class ScopedGrant(models.Model):
-    """An object-level grant: `permission` on one resource only (`chat.send_message@room:general`).
+    """An object-level grant: `permission` on one resource only (`chat.send_message@room:general`),
+    to one user or to every member of one group; editable in the Django admin.
 
     Django's ModelBackend has no object permissions; ScopedPermissionBackend reads this table.
     """
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="scoped_grants")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="scoped_grants", null=True, blank=True
+    )
+    group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="scoped_grants", null=True, blank=True)
     permission = models.ForeignKey(Permission, on_delete=models.CASCADE)
-    resource = models.CharField(max_length=255)
+    resource = models.CharField(max_length=255, help_text="what the grant covers, such as room:general or doc:<id>")
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["user", "permission", "resource"], name="unique_scoped_grant")
+            models.UniqueConstraint(fields=["user", "permission", "resource"], name="unique_scoped_grant"),
+            models.UniqueConstraint(fields=["group", "permission", "resource"], name="unique_group_scoped_grant"),
+            models.CheckConstraint(
+                check=models.Q(user__isnull=False, group__isnull=True) | models.Q(user__isnull=True, group__isnull=False),
+                name="scoped_grant_to_a_user_or_a_group",
+            ),
         ]
 
     def __str__(self):
@@ -35,6 +44,9 @@ class PermissionVersion(models.Model):
     )
     version = models.PositiveBigIntegerField(default=1)
     grants = models.TextField(default="[]")
+    # Bumped (one UPDATE, in the changing transaction) by anything that may change the user's
+    # permissions; `version` moves later, and only when the effective set really changed.
+    stamp = models.PositiveBigIntegerField(default=0)
 
 
 class RefreshToken(models.Model):
