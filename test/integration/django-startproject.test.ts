@@ -119,8 +119,18 @@ describe.skipIf(missing !== null)('a fresh startproject following docs/django.md
 
   afterAll(async () => {
     for (const client of clients) client.close();
-    for (const child of servers) if (child.exitCode === null) child.kill('SIGTERM');
-    await Promise.all(servers.map((child) => (child.exitCode === null ? new Promise((resolve) => child.once('exit', resolve)) : null)));
+    // A child that a signal already ended keeps exitCode null: its signalCode says it is gone.
+    const running = servers.filter((child) => child.exitCode === null && child.signalCode === null);
+    await Promise.all(
+      running.map(
+        (child) =>
+          new Promise((resolve) => {
+            const kill = setTimeout(() => child.kill('SIGKILL'), 5_000);
+            child.once('exit', () => resolve(clearTimeout(kill)));
+            child.kill('SIGTERM');
+          }),
+      ),
+    );
     await redis?.stop();
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
