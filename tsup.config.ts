@@ -1,9 +1,10 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: { index: 'src/index.ts', protocol: 'src/protocol.ts', react: 'src/react/index.ts' },
-  // React is an optional peer dependency: the react entry imports it, the bundle never contains it.
-  external: ['react'],
+  entry: { index: 'src/index.ts', protocol: 'src/protocol.ts', react: 'src/react/index.ts', testing: 'src/testing/index.ts' },
+  // React and msw are optional peer dependencies: the react and testing entries import them, no bundle
+  // contains them (a second, bundled copy of msw fails with `handler[kConnect] is not a function`).
+  external: ['react', 'msw', 'msw/node'],
   format: ['esm', 'cjs'],
   dts: { compilerOptions: { ignoreDeprecations: '6.0' } },
   clean: true,
