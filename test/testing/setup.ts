@@ -1,6 +1,4 @@
-// msw's ws.link only intercepts a global WebSocket, and Node 20 has none: provide the `ws` one.
+// Node 20 has no WebSocket for msw to intercept (jsdom, happy-dom and Node 22 have one): use ws's.
 import { WebSocket } from 'ws';
 
-if (typeof globalThis.WebSocket === 'undefined') {
-  (globalThis as { WebSocket?: unknown }).WebSocket = WebSocket;
-}
+globalThis.WebSocket ??= WebSocket as unknown as typeof globalThis.WebSocket;
