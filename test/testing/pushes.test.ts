@@ -23,6 +23,15 @@ describe('setGrants()', () => {
     expect(fake.permissions.version).toBe(2);
   });
 
+  it('pushes to every signed-in connection of the user, as to two open tabs', async () => {
+    const first = await ready();
+    const second = await ready();
+    fake.setGrants(['chat.view_message']);
+    await tick(0);
+    expect([first.permissions.version, second.permissions.version]).toEqual([2, 2]);
+    expect(second.can('chat.history', { room: 'random' })).toBe(true);
+  });
+
   it('says which grant is malformed', () => {
     expect(() => fake.setGrants(['chat.send_message', 'send messages'])).toThrow(/"send messages" is not a grant/);
   });
