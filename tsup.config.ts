@@ -6,7 +6,7 @@ export default defineConfig({
   // contains them (a second, bundled copy of msw fails with `handler[kConnect] is not a function`).
   external: ['react', 'msw', 'msw/node'],
   format: ['esm', 'cjs'],
-  dts: { compilerOptions: { ignoreDeprecations: '6.0' } },
+  dts: { compilerOptions: { ignoreDeprecations: '6.0', lib: ['ES2022', 'ESNext.Disposable', 'DOM', 'DOM.Iterable'] } },
   clean: true,
   sourcemap: true,
   target: 'es2022',

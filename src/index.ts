@@ -4,7 +4,7 @@
  * @packageDocumentation
  */
 export { createClient } from './client';
-export type { Client, RequestOptions } from './client';
+export type { Client, ReadyOptions, RequestOptions } from './client';
 export { defineContract, action, event, checkAction, requiredPermission } from './contract';
 export type {
   Contract,
@@ -30,12 +30,13 @@ export {
   RequestError,
   isPermsocketError,
 } from './errors';
-export type { DenialSource, ErrorName } from './errors';
+export type { DenialSource, ErrorName, PermsocketErrorCode, BaseErrorCode, RequestErrorCode, RequestContext } from './errors';
 export { defaults } from './options';
 export type {
   ClientOptions,
   ClientEvents,
   ConnectionState,
+  DebugEntry,
   PermissionDenial,
   PingOptions,
   RetryOptions,
