@@ -4,7 +4,7 @@
  * `error` frame before every 4xxx close), played over one msw client connection.
  * @packageDocumentation
  */
-import { checkAction, type ActionDefinition, type Contract } from '../contract';
+import { checkAction, validatePayload, type ActionDefinition, type Contract } from '../contract';
 import type { PermissionSet } from '../permissions';
 import {
   CloseCode,
@@ -230,13 +230,14 @@ export function acceptConnection(client: MswClient, protocols: string | string[]
     if (!Object.prototype.hasOwnProperty.call(host.contract.actions, action)) {
       return fail(ErrorCode.UnknownAction, `unknown action "${action.slice(0, 64)}"`);
     }
-    const definition = host.contract.actions[action] as ActionDefinition<unknown, unknown>;
-    const invalid = definition.validate?.(payload);
-    if (invalid) return fail(ErrorCode.BadRequest, `"${action}": ${invalid}`);
+    const definition = host.contract.actions[action] as ActionDefinition<unknown, unknown, unknown>;
+    // The contract's own check, as the servers run it: the schema, then the resource template's fields.
+    const checked = await validatePayload(definition, payload);
+    if (!checked.ok) return fail(ErrorCode.BadRequest, `"${action}": ${checked.message}`);
     // The check uses the server's current grants; a client that has not seen them yet gets them first.
     syncPermissions();
     const permissions = host.permissions;
-    const check = checkAction(definition, payload, permissions);
+    const check = checkAction(definition, checked.value, permissions);
     if (!check.allowed) {
       const message = `"${action}" needs ${check.permission}${check.resource ? ` on ${check.resource}` : ''}`;
       const extra: Partial<WireError> = { permission: check.permission };
@@ -246,7 +247,7 @@ export function acceptConnection(client: MswClient, protocols: string | string[]
     const handler = host.handler(action);
     if (!handler) return fail(ErrorCode.Internal, `permsocketServer has no handler for "${action}": add one to its handlers`);
     try {
-      const data = await handler(payload, { user: { ...host.user }, permissions, signal: lifetime.signal });
+      const data = await handler(checked.value, { user: { ...host.user }, permissions, signal: lifetime.signal });
       // JSON cannot carry undefined: a handler that returns nothing answers null.
       return { ok: true, data: data === undefined ? null : data };
     } catch (error) {

@@ -4,7 +4,7 @@
  * @packageDocumentation
  */
 import type { WebSocketHandler } from 'msw';
-import type { ActionName, Contract, EventDataOf, EventName, PayloadOf, ResultOf } from '../contract';
+import type { ActionName, Contract, EventDataOf, EventName, ParsedPayloadOf, PayloadOf, ResultOf } from '../contract';
 import type { PermissionSet } from '../permissions';
 import type { ClientFrame, UserInfo } from '../protocol';
 
@@ -19,12 +19,13 @@ export interface FakeHandlerContext {
 }
 
 /**
- * Answers one contract action: returns (or resolves to) the action's result. Throw a
+ * Answers one contract action: receives the payload as the action's schema parsed it (as a
+ * permsocket/server handler does) and returns (or resolves to) the action's result. Throw a
  * `RequestError` (from `permsocket`, or any error named `RequestError` with a string `code`) to
  * answer that error code; any other throw answers `internal`, as the real servers do.
  */
 export type FakeHandler<C extends Contract, A extends ActionName<C>> = (
-  payload: PayloadOf<C, A>,
+  payload: ParsedPayloadOf<C, A>,
   context: FakeHandlerContext,
 ) => ResultOf<C, A> | Promise<ResultOf<C, A>>;
 
