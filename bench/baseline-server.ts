@@ -21,7 +21,7 @@ import { openDatabase } from '../demo/server/db';
 import { createMemoryHub } from '../demo/server/hub';
 import { createMessageStore } from '../demo/server/messages';
 import { createUserStore } from '../demo/server/users';
-import { MAX_FRAME_BYTES, SUBPROTOCOL, can, checkAction, type ActionDefinition } from '../src/protocol';
+import { MAX_FRAME_BYTES, SUBPROTOCOL, can, checkAction, validatePayload, type ActionDefinition, type PayloadCheck } from '../src/protocol';
 
 const port = Number(process.env.PORT);
 const mode = process.env.BENCH_MODE;
@@ -75,8 +75,10 @@ if (mode === 'ws') {
     const user = socket.data.user as { id: number; name: string };
     socket.on('chat.history', (payload: unknown, ack: (answer: unknown) => void) => {
       const definition = chatContract.actions['chat.history'] as ActionDefinition<unknown, unknown>;
-      const invalid = definition.validate?.(payload);
-      if (invalid) return ack({ ok: false, error: { code: 'bad_request', message: invalid } });
+      // The contract's zod schema validates synchronously.
+      const valid = validatePayload(definition, payload) as PayloadCheck;
+      if (!valid.ok) return ack({ ok: false, error: { code: 'bad_request', message: valid.message } });
+      payload = valid.value;
       // Fresh from the database on every request, as the reference server does.
       const state = users.permissionState(user.id);
       const grants = new Set(state?.grants ?? []);

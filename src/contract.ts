@@ -1,41 +1,89 @@
 /**
  * The contract: each action's payload, result and required permission, and each event's data,
- * defined once and shared by the browser and the servers.
+ * defined once and shared by the browser and the servers. A payload declared as a Standard
+ * Schema (zod, valibot, arktype, ...) and a resource given as a template (`'room:{room}'`) make
+ * an action portable data: `permsocket export-contract` writes them as JSON for other servers.
  * @packageDocumentation
  */
+import type { StandardSchemaV1 } from '@standard-schema/spec';
 import type { PermissionSet } from './permissions';
 
+/** The names of a payload's fields that a resource template may use: strings and numbers. */
+export type TemplateField<Payload> = {
+  [K in keyof Payload & string]-?: NonNullable<Payload[K]> extends string | number ? K : never;
+}[keyof Payload & string];
+
+/** The placeholders of a template: `'room:{room}:{id}'` -> `'room' | 'id'`. */
+export type TemplatePlaceholders<T extends string> = T extends `${string}{${infer Name}}${infer Rest}`
+  ? Name | TemplatePlaceholders<Rest>
+  : never;
+
+/**
+ * A resource template over a payload's fields, checked by the compiler: each `{name}` must be a
+ * string or number field of the payload (`'room:{room}'`).
+ */
+export type ResourceTemplate<Payload> = `${string}{${TemplateField<Payload>}}${string}`;
+
+/**
+ * A type-only marker for an action's result, for actions whose payload type is inferred from a
+ * schema (TypeScript cannot take `Result` explicitly and infer `Payload`): `result: returns<R>()`.
+ * It carries nothing at run time; the handler's return type is checked against it.
+ */
+export interface ResultType<Result> {
+  readonly '~result'?: Result;
+}
+
+/** Declares an action's result type for {@link action}'s `result` option. */
+export function returns<Result>(): ResultType<Result> {
+  return {};
+}
+
 /** Options of one action. */
-export interface ActionOptions<Payload> {
+export interface ActionOptions<Payload, Result = unknown, Parsed = Payload> {
   /**
    * The permission (`app_label.codename`) a user needs to call the action, or `null` for an
    * action anyone signed in may call. Required, so that an open action is always a decision.
    */
   permission: string | null;
   /**
-   * Derives the resource the permission is checked on from the payload (`room:general`), for
-   * object-level grants such as `chat.send_message@room:general`. Omit it for a global check.
+   * The payload's schema, any Standard Schema (zod, valibot, arktype, ...). The payload type is
+   * inferred from it; servers validate with it before the permission check and answer
+   * `bad_request` with its first issue when it fails, and a handler receives its output. A schema
+   * that implements Standard JSON Schema (`~standard.jsonSchema`, zod 4 does) is exported to other
+   * servers by `permsocket export-contract`. Without one the action is typed only: nothing checks
+   * the payload's shape at run time.
    */
-  resource?: (payload: Payload) => string;
+  payload?: StandardSchemaV1<Payload, Parsed>;
+  /** The result type, when `payload` is a schema: `result: returns<{ message: Message }>()`. */
+  result?: ResultType<Result>;
+  /**
+   * The resource the permission is checked on, for object-level grants such as
+   * `chat.send_message@room:general`: a template over the payload's fields (`'room:{room}'`,
+   * portable to other servers) or a function of the payload (JavaScript only). Omit it for a
+   * global check. Servers derive it from the validated payload.
+   */
+  resource?: ResourceTemplate<Payload> | ((payload: Payload) => string);
   /**
    * Whether the request may be sent again after a reconnect when its answer was lost.
    * @default false
    */
   idempotent?: boolean;
-  /**
-   * Checks a payload's shape; returns a message saying what is wrong, or undefined when it is
-   * good. Servers run it before the permission check and answer `bad_request` when it fails.
-   */
-  validate?: (payload: unknown) => string | undefined;
 }
 
-/** One action of a contract. `~types` only carries the types; it is always undefined at run time. */
-export interface ActionDefinition<Payload, Result> {
+/**
+ * One action of a contract. `~types` only carries the types; it is always undefined at run time.
+ * `resource` is always a function (a template is compiled to one); `resourceTemplate` keeps the
+ * template when there is one, so the action can leave JavaScript.
+ */
+export interface ActionDefinition<Payload, Result, Parsed = Payload> {
   readonly permission: string | null;
   readonly resource: ((payload: Payload) => string) | undefined;
+  /** The resource template (`'room:{room}'`), or undefined for a function resource or none. */
+  readonly resourceTemplate: string | undefined;
   readonly idempotent: boolean;
-  readonly validate: ((payload: unknown) => string | undefined) | undefined;
-  readonly '~types'?: { payload: Payload; result: Result };
+  /** The payload's Standard Schema, or undefined for a typed-only action. */
+  readonly payload: StandardSchemaV1<Payload, Parsed> | undefined;
+  readonly '~types'?: { payload: Payload; result: Result; parsed: Parsed };
 }
 
 /** One server event of a contract. `~types` only carries the type of its data. */
@@ -45,24 +93,62 @@ export interface EventDefinition<Data> {
 
 /** A contract's actions and events. */
 export interface Contract {
-  readonly actions: Readonly<Record<string, ActionDefinition<any, any>>>;
+  readonly actions: Readonly<Record<string, ActionDefinition<any, any, any>>>;
   readonly events: Readonly<Record<string, EventDefinition<any>>>;
 }
 
+const PLACEHOLDER = /\{([A-Za-z_$][\w$]*)\}/g;
+
+/** The field names a resource template reads, in order: `'room:{room}'` -> `['room']`. */
+export function templateFields(template: string): string[] {
+  return [...template.matchAll(PLACEHOLDER)].map((match) => match[1] as string);
+}
+
+// A template: text without braces around one or more `{field}` placeholders.
+const TEMPLATE = /^(?:[^{}]*\{[A-Za-z_$][\w$]*\})+[^{}]*$/;
+
+/** Renders a template with a payload's fields; a missing field renders as an empty string. */
+export function renderTemplate(template: string, payload: unknown): string {
+  return template.replace(PLACEHOLDER, (_, name: string) => {
+    const value = payload && Object.hasOwn(payload, name) ? (payload as Record<string, unknown>)[name] : undefined;
+    return value == null ? '' : String(value);
+  });
+}
+
 /**
- * Declares an action: its payload and result types and the permission it needs.
+ * Declares an action: its payload (a Standard Schema, or a type only), its result type and the
+ * permission it needs.
  * @example
+ * // Typed only: the payload's shape is not checked at run time.
  * action<{ room: string; text: string }, { message: Message }>({
  *   permission: 'chat.send_message',
  *   resource: (p) => `room:${p.room}`,
  * })
+ * // Validated and portable: the payload type is inferred from the schema.
+ * action({
+ *   payload: z.object({ room: z.string(), text: z.string() }),
+ *   result: returns<{ message: Message }>(),
+ *   permission: 'chat.send_message',
+ *   resource: 'room:{room}',
+ * })
  */
-export function action<Payload, Result>(options: ActionOptions<Payload>): ActionDefinition<Payload, Result> {
+export function action<Payload, Result = unknown, Parsed = Payload>(
+  options: ActionOptions<Payload, Result, Parsed>,
+  // NoInfer: inside defineContract the expected type would otherwise make an unset Result `any`.
+): ActionDefinition<Payload, NoInfer<Result>, Parsed> {
+  const resource = options.resource;
+  const schema = options.payload;
+  // Checked when the contract is defined, so a typo fails at startup rather than on a request.
+  if (typeof resource === 'string' && !TEMPLATE.test(resource)) {
+    throw new TypeError(`resource template "${resource}": put payload field names in braces, as in 'room:{room}'`);
+  }
+  if (schema && typeof schema['~standard']?.validate != 'function') throw new TypeError('payload expects a Standard Schema');
   return Object.freeze({
     permission: options.permission,
-    resource: options.resource,
+    resource: typeof resource === 'string' ? (payload: Payload) => renderTemplate(resource, payload) : resource,
+    resourceTemplate: typeof resource === 'string' ? resource : undefined,
     idempotent: options.idempotent ?? false,
-    validate: options.validate,
+    payload: schema,
   });
 }
 
@@ -73,7 +159,7 @@ export function event<Data>(): EventDefinition<Data> {
 
 /** Groups actions and events into a contract (frozen, with its actions and events). */
 export function defineContract<
-  const Actions extends Record<string, ActionDefinition<any, any>>,
+  const Actions extends Record<string, ActionDefinition<any, any, any>>,
   const Events extends Record<string, EventDefinition<any>> = {},
 >(contract: { actions: Actions; events?: Events }): { readonly actions: Actions; readonly events: Events } {
   // Frozen all the way to the actions: the server checks with this object, nobody may swap a permission.
@@ -85,8 +171,10 @@ export function defineContract<
 
 /** The action names of a contract. */
 export type ActionName<C extends Contract> = keyof C['actions'] & string;
-/** The payload type of one action. */
+/** The payload type of one action, as a client sends it (a schema's input type). */
 export type PayloadOf<C extends Contract, A extends ActionName<C>> = NonNullable<C['actions'][A]['~types']>['payload'];
+/** The payload type a server handler receives: a schema's output type (the payload type without one). */
+export type ParsedPayloadOf<C extends Contract, A extends ActionName<C>> = NonNullable<C['actions'][A]['~types']>['parsed'];
 /** The result type of one action. */
 export type ResultOf<C extends Contract, A extends ActionName<C>> = NonNullable<C['actions'][A]['~types']>['result'];
 /** The event names of a contract. */
@@ -101,12 +189,12 @@ export interface RequiredPermission {
 }
 
 // These take any definition and an unknown payload: servers call them with an action looked up
-// by a name that arrived on the wire, after the action's validate() accepted the payload.
+// by a name that arrived on the wire, after the action's schema accepted the payload.
 /**
  * The contract's rule for one call: the permission and resource it needs, or null when the
  * action needs none. The client and the servers call this same function.
  */
-export function requiredPermission(definition: ActionDefinition<any, unknown>, payload: unknown): RequiredPermission | null {
+export function requiredPermission(definition: ActionDefinition<any, unknown, unknown>, payload: unknown): RequiredPermission | null {
   if (definition.permission === null) return null;
   return { permission: definition.permission, resource: definition.resource?.(payload) };
 }
@@ -116,11 +204,54 @@ export type ActionCheck = { allowed: true } | { allowed: false; permission: stri
 
 /** Applies the contract's rule to one call against a permission snapshot. */
 export function checkAction(
-  definition: ActionDefinition<any, unknown>,
+  definition: ActionDefinition<any, unknown, unknown>,
   payload: unknown,
   permissions: Pick<PermissionSet, 'can'>,
 ): ActionCheck {
   const needed = requiredPermission(definition, payload);
   if (needed === null || permissions.can(needed.permission, needed.resource)) return { allowed: true };
   return { allowed: false, permission: needed.permission, resource: needed.resource };
+}
+
+/** The outcome of {@link validatePayload}: the payload a handler receives, or what is wrong with it. */
+export type PayloadCheck<Parsed = unknown> = { ok: true; value: Parsed } | { ok: false; message: string };
+
+function describeIssue(issue: StandardSchemaV1.Issue): string {
+  const path = (issue.path ?? []).map((segment) => String(typeof segment === 'object' ? segment.key : segment));
+  return path.length === 0 ? issue.message : `${issue.message} (at ${path.join('.')})`;
+}
+
+function checkTemplateFields(definition: ActionDefinition<any, unknown, unknown>, value: unknown): PayloadCheck {
+  const template = definition.resourceTemplate;
+  if (template === undefined) return { ok: true, value };
+  const fields = typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : undefined;
+  for (const name of templateFields(template)) {
+    const field = fields && Object.hasOwn(fields, name) ? fields[name] : undefined;
+    if (typeof field !== 'string' && !(typeof field === 'number' && Number.isFinite(field))) {
+      return { ok: false, message: `expected '${name}' (of the resource ${template}) to be a string or a number` };
+    }
+  }
+  return { ok: true, value };
+}
+
+/**
+ * Validates a payload the way servers do before the permission check: with the action's schema
+ * when it has one, then the fields its resource template reads must be strings or numbers. Returns
+ * synchronously unless the schema validates asynchronously.
+ */
+export function validatePayload(
+  definition: ActionDefinition<any, unknown, unknown>,
+  payload: unknown,
+): PayloadCheck | Promise<PayloadCheck> {
+  const schema = definition.payload;
+  if (schema === undefined) return checkTemplateFields(definition, payload);
+  const settle = (result: StandardSchemaV1.Result<unknown>): PayloadCheck => {
+    if (result.issues) {
+      const first = result.issues[0];
+      return { ok: false, message: first ? describeIssue(first) : 'the payload was refused by its schema' };
+    }
+    return checkTemplateFields(definition, result.value);
+  };
+  const result = schema['~standard'].validate(payload);
+  return result instanceof Promise ? result.then(settle) : settle(result);
 }

@@ -5,11 +5,14 @@
  */
 export { createClient } from './client';
 export type { Client, ReadyOptions, RequestOptions } from './client';
-export { defineContract, action, event, checkAction, requiredPermission } from './contract';
+export { defineContract, action, event, returns, checkAction, requiredPermission } from './contract';
 export type {
   Contract,
   ActionDefinition,
   ActionOptions,
+  ParsedPayloadOf,
+  ResultType,
+  ResourceTemplate,
   EventDefinition,
   ActionName,
   PayloadOf,

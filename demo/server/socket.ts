@@ -14,6 +14,7 @@ import {
   closeErrorCode,
   encodeFrame,
   parseClientFrame,
+  validatePayload,
   type ServerFrame,
   type WireError,
 } from 'permsocket/protocol';
@@ -221,8 +222,9 @@ export function acceptConnection(ws: WebSocket, request: IncomingMessage, deps: 
     }
     const name = action as keyof typeof chatContract.actions;
     const definition = chatContract.actions[name];
-    const invalid = definition.validate?.(payload);
-    if (invalid) return { ok: false, code: ErrorCode.BadRequest, message: `"${name}": ${invalid}` };
+    const valid = await validatePayload(definition, payload);
+    if (!valid.ok) return { ok: false, code: ErrorCode.BadRequest, message: `"${name}": ${valid.message}` };
+    payload = valid.value;
     // Fresh from the database on every request: a grant revoked by anyone is enforced at once.
     const state = users.permissionState(user.id);
     if (!state?.active) {

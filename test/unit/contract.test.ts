@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { action, checkAction, createPermissionSet, defineContract, event, requiredPermission } from 'permsocket';
+import { validatePayload, type PayloadCheck } from 'permsocket/protocol';
 import { MAX_TEXT_LENGTH, ROOMS, chatContract } from '../../demo/contract';
 
 // The seeded users of PROTOCOL.md, with their effective grants (groups resolved).
@@ -100,12 +101,33 @@ describe('checkAction with the seeded users of the reference app', () => {
 
 describe('defining a contract', () => {
   it('defaults idempotent to false and keeps the options given', () => {
-    const validate = () => undefined;
     const resource = (p: { id: string }) => `post:${p.id}`;
     const plain = action<{ id: string }, null>({ permission: 'blog.view_post' });
-    const full = action<{ id: string }, null>({ permission: 'blog.change_post', resource, idempotent: true, validate });
-    expect(plain).toEqual({ permission: 'blog.view_post', resource: undefined, idempotent: false, validate: undefined });
-    expect(full).toEqual({ permission: 'blog.change_post', resource, idempotent: true, validate });
+    const full = action<{ id: string }, null>({ permission: 'blog.change_post', resource, idempotent: true });
+    expect(plain).toEqual({ permission: 'blog.view_post', resource: undefined, resourceTemplate: undefined, idempotent: false, payload: undefined });
+    expect(full).toEqual({ permission: 'blog.change_post', resource, resourceTemplate: undefined, idempotent: true, payload: undefined });
+  });
+
+  it('compiles a resource template over payload fields into the same rule a function gives', () => {
+    const definition = action<{ room: string; id: number }, null>({ permission: 'chat.pin_message', resource: 'room:{room}/{id}' });
+    expect(definition.resourceTemplate).toBe('room:{room}/{id}');
+    expect(requiredPermission(definition, { room: 'general', id: 7 })).toEqual({ permission: 'chat.pin_message', resource: 'room:general/7' });
+  });
+
+  it.each([
+    ['no placeholder', 'room:general'],
+    ['an unclosed brace', 'room:{room'],
+    ['a brace around no name', 'room:{}'],
+    ['a dotted path', 'room:{room.name}'],
+    ['a stray closing brace', 'room:}{room}'],
+  ])('refuses a resource template with %s when the action is defined', (_, template) => {
+    expect(() => action<Record<string, string>, null>({ permission: 'chat.view_message', resource: template as never })).toThrow(
+      `resource template "${template}": put payload field names in braces, as in 'room:{room}'`,
+    );
+  });
+
+  it('refuses a payload option that is not a Standard Schema', () => {
+    expect(() => action({ permission: null, payload: { parse: () => null } as never })).toThrow('payload expects a Standard Schema');
   });
 
   it('freezes actions, events and the contract', () => {
@@ -128,10 +150,12 @@ describe('defining a contract', () => {
   });
 });
 
-describe('the reference chat contract validates payloads', () => {
-  const send = actions['chat.send'].validate!;
-  const history = actions['chat.history'].validate!;
-  const remove = actions['chat.delete'].validate!;
+describe('validatePayload', () => {
+  const check = (name: keyof typeof actions, payload: unknown) => validatePayload(actions[name], payload) as PayloadCheck;
+  const refusal = (name: keyof typeof actions, payload: unknown) => {
+    const result = check(name, payload);
+    return result.ok ? undefined : result.message;
+  };
 
   it('knows the rooms general and random and a 2000-character limit', () => {
     expect(ROOMS).toEqual(['general', 'random']);
@@ -144,8 +168,8 @@ describe('the reference chat contract validates payloads', () => {
     ['2000 code points of which 1000 are emoji (3000 UTF-16 units)', '😀'.repeat(1000) + 'a'.repeat(1000)],
     ['2000 emoji', '🎉'.repeat(2000)],
     ['2000 accented letters', 'é'.repeat(2000)],
-  ])('accepts a message of %s', (_, text) => {
-    expect(send({ room: 'general', text })).toBeUndefined();
+  ])('accepts a message of %s and hands it on unchanged', (_, text) => {
+    expect(check('chat.send', { room: 'general', text })).toEqual({ ok: true, value: { room: 'general', text } });
   });
 
   it.each([
@@ -153,40 +177,68 @@ describe('the reference chat contract validates payloads', () => {
     ['2001 emoji', '😀'.repeat(2001), 2001],
     ['2000 emoji and one more letter', '😀'.repeat(2000) + 'a', 2001],
     ['no text at all', '', 0],
-  ])('refuses a message of %s, saying how long it was', (_, text, length) => {
-    expect(send({ room: 'general', text })).toBe(`expected 'text' to be 1-2000 characters, got ${length}`);
+  ])('refuses a message of %s, saying how long it was in code points', (_, text, length) => {
+    expect(refusal('chat.send', { room: 'general', text })).toBe(`expected 'text' to be 1-2000 characters, got ${length} (at text)`);
   });
 
   it.each([
-    ['a missing room', { text: 'hi' }, "expected 'room' to be a string of 1-64 characters"],
-    ['an empty room', { room: '', text: 'hi' }, "expected 'room' to be a string of 1-64 characters"],
-    ['a numeric room', { room: 1, text: 'hi' }, "expected 'room' to be a string of 1-64 characters"],
-    ['a room of 65 characters', { room: 'r'.repeat(65), text: 'hi' }, "expected 'room' to be a string of 1-64 characters"],
-    ['a missing text', { room: 'general' }, "expected 'text' to be a string"],
-    ['a numeric text', { room: 'general', text: 5 }, "expected 'text' to be a string"],
+    ['a missing room', { text: 'hi' }, "expected 'room' to be a string (at room)"],
+    ['an empty room', { room: '', text: 'hi' }, "expected 'room' to be 1-64 characters, got 0 (at room)"],
+    ['a numeric room', { room: 1, text: 'hi' }, "expected 'room' to be a string (at room)"],
+    ['a room of 65 characters', { room: 'r'.repeat(65), text: 'hi' }, "expected 'room' to be 1-64 characters, got 65 (at room)"],
+    ['a missing text', { room: 'general' }, "expected 'text' to be a string (at text)"],
+    ['a numeric text', { room: 'general', text: 5 }, "expected 'text' to be a string (at text)"],
+    ['a lone surrogate', { room: 'general', text: 'a\ud800b' }, "expected 'text' to be valid Unicode (no lone surrogate) (at text)"],
     ['null', null, 'expected the payload to be an object'],
     ['an array', ['general', 'hi'], 'expected the payload to be an object'],
     ['a string', 'hi', 'expected the payload to be an object'],
   ])('refuses a chat.send payload with %s', (_, payload, message) => {
-    expect(send(payload)).toBe(message);
+    expect(refusal('chat.send', payload)).toBe(message);
+  });
+
+  it('counts a room name in code points too: 64 emoji are a good room', () => {
+    expect(check('chat.history', { room: '🏠'.repeat(64) }).ok).toBe(true);
+    expect(refusal('chat.history', { room: '🏠'.repeat(65) })).toBe("expected 'room' to be 1-64 characters, got 65 (at room)");
   });
 
   it('checks the shape only: an unknown room is for the server to answer not_found', () => {
-    expect(send({ room: 'kitchen', text: 'hi' })).toBeUndefined();
-    expect(history({ room: 'kitchen' })).toBeUndefined();
+    expect(check('chat.send', { room: 'kitchen', text: 'hi' }).ok).toBe(true);
+    expect(check('chat.history', { room: 'kitchen' }).ok).toBe(true);
   });
 
-  it('refuses a chat.history payload without a room', () => {
-    expect(history({})).toBe("expected 'room' to be a string of 1-64 characters");
-    expect(history(undefined)).toBe('expected the payload to be an object');
-    expect(history({ room: 'general' })).toBeUndefined();
+  it('drops fields the schema does not declare, so a handler sees only what was validated', () => {
+    expect(check('chat.history', { room: 'general', admin: true })).toEqual({ ok: true, value: { room: 'general' } });
   });
 
   it('refuses a chat.delete payload without a message id', () => {
-    expect(remove({ room: 'general' })).toBe("expected 'id' to be a string of 1-64 characters");
-    expect(remove({ room: 'general', id: '' })).toBe("expected 'id' to be a string of 1-64 characters");
-    expect(remove({ room: 'general', id: 'x'.repeat(65) })).toBe("expected 'id' to be a string of 1-64 characters");
-    expect(remove({ room: 'general', id: 'm1' })).toBeUndefined();
+    expect(refusal('chat.delete', { room: 'general' })).toBe("expected 'id' to be a string (at id)");
+    expect(refusal('chat.delete', { room: 'general', id: 'x'.repeat(65) })).toBe("expected 'id' to be 1-64 characters, got 65 (at id)");
+    expect(check('chat.delete', { room: 'general', id: 'm1' }).ok).toBe(true);
+  });
+
+  it('refuses, for a typed-only action, a payload that lacks a field its resource template reads', () => {
+    const pin = action<{ room: string }, null>({ permission: 'chat.pin', resource: 'room:{room}' });
+    expect(validatePayload(pin, { room: 'general' })).toEqual({ ok: true, value: { room: 'general' } });
+    expect(validatePayload(pin, { room: { $ne: 1 } })).toEqual({ ok: false, message: "expected 'room' (of the resource room:{room}) to be a string or a number" });
+    expect(validatePayload(pin, null)).toMatchObject({ ok: false });
+  });
+
+  it('accepts anything for a typed-only action without a template: nothing checks its shape', () => {
+    const open = action<{ q: string }, null>({ permission: null });
+    expect(validatePayload(open, 42)).toEqual({ ok: true, value: 42 });
+  });
+
+  it('waits for a schema that validates asynchronously', async () => {
+    const slow = {
+      '~standard': {
+        version: 1 as const,
+        vendor: 'test',
+        validate: async (value: unknown) => (value === 'ok' ? { value: 'OK' } : { issues: [{ message: 'not ok', path: ['x', { key: 0 }] }] }),
+      },
+    };
+    const definition = action({ permission: null, payload: slow });
+    await expect(validatePayload(definition, 'ok')).resolves.toEqual({ ok: true, value: 'OK' });
+    await expect(validatePayload(definition, 'no')).resolves.toEqual({ ok: false, message: 'not ok (at x.0)' });
   });
 });
 
