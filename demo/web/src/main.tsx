@@ -1,4 +1,6 @@
 /** Entry point: one session, one client, one toast store, then React. */
+// First: zod must not probe for eval under the page's CSP (see zod-jitless.ts).
+import { zodConfig } from './zod-jitless';
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './App';
@@ -7,6 +9,7 @@ import { PermsocketProvider } from './permsocket';
 import { createSession } from './session';
 import { ToastContext, createToastStore } from './toast-store';
 
+if (!zodConfig.jitless) throw new Error('zod must run without eval under the CSP');
 const session = createSession();
 const client = createChatClient(session);
 const toasts = createToastStore();
