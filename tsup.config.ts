@@ -1,7 +1,7 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: { index: 'src/index.ts', protocol: 'src/protocol.ts', react: 'src/react/index.ts', cli: 'src/bin.ts' },
+  entry: { index: 'src/index.ts', protocol: 'src/protocol.ts', react: 'src/react/index.ts', server: 'src/server/index.ts', cli: 'src/bin.ts' },
   // Peer dependencies stay imports, so no bundle ever contains them: the react entry needs React,
   // the server entry ws, jose and ioredis (all optional); the cli loads tsx only for a .ts module.
   external: ['react', 'ws', 'jose', 'ioredis', 'tsx'],

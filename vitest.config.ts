@@ -7,6 +7,7 @@ const src = (file: string) => fileURLToPath(new URL(`./src/${file}`, import.meta
 const alias = [
   { find: /^permsocket\/protocol$/, replacement: src('protocol.ts') },
   { find: /^permsocket\/react$/, replacement: src('react/index.ts') },
+  { find: /^permsocket\/server$/, replacement: src('server/index.ts') },
   { find: /^permsocket$/, replacement: src('index.ts') },
 ];
 
@@ -29,6 +30,17 @@ export default defineConfig({
           name: 'react',
           include: ['test/react/**/*.test.tsx'],
           environment: 'happy-dom',
+        },
+      },
+      {
+        resolve: { alias },
+        test: {
+          // The server engine against real ws servers on port 0 (and a private Redis, a local JWKS).
+          name: 'server',
+          include: ['test/server/**/*.test.ts'],
+          environment: 'node',
+          testTimeout: 20_000,
+          hookTimeout: 30_000,
         },
       },
       {

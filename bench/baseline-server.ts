@@ -18,10 +18,9 @@ import { WebSocketServer } from 'ws';
 import { chatContract } from '../demo/contract';
 import { createChatHandlers } from '../demo/server/chat';
 import { openDatabase } from '../demo/server/db';
-import { createMemoryHub } from '../demo/server/hub';
 import { createMessageStore } from '../demo/server/messages';
 import { createUserStore } from '../demo/server/users';
-import { MAX_FRAME_BYTES, SUBPROTOCOL, can, checkAction, validatePayload, type ActionDefinition, type PayloadCheck } from '../src/protocol';
+import { MAX_FRAME_BYTES, SUBPROTOCOL, can, checkAction, createPermissionSet, validatePayload, type ActionDefinition, type PayloadCheck } from '../src/protocol';
 
 const port = Number(process.env.PORT);
 const mode = process.env.BENCH_MODE;
@@ -55,7 +54,7 @@ if (mode === 'ws') {
 } else if (mode === 'socketio') {
   const db = await openDatabase(process.env.DATABASE ?? '');
   const users = createUserStore(db);
-  const handlers = createChatHandlers(createMessageStore(db), createMemoryHub());
+  const handlers = createChatHandlers(createMessageStore(db), async () => {});
   const key = new TextEncoder().encode(process.env.JWT_SECRET ?? '');
   const io = new SocketIoServer(http, { transports: ['websocket'], perMessageDeflate: false, maxHttpBufferSize: MAX_FRAME_BYTES, serveClient: false });
   io.use((socket, next) => {
@@ -71,6 +70,7 @@ if (mode === 'ws') {
       () => next(new Error('unauthenticated')),
     );
   });
+  const context = { permissions: createPermissionSet(1, []), signal: new AbortController().signal, requestId: 'r', connectionId: 'c' };
   io.on('connection', (socket) => {
     const user = socket.data.user as { id: number; name: string };
     socket.on('chat.history', (payload: unknown, ack: (answer: unknown) => void) => {
@@ -84,8 +84,12 @@ if (mode === 'ws') {
       const grants = new Set(state?.grants ?? []);
       const check = checkAction(definition, payload, { can: (permission, resource) => can(grants, permission, resource) });
       if (!state?.active || !check.allowed) return ack({ ok: false, error: { code: 'permission_denied', message: 'denied' } });
-      const outcome = handlers['chat.history'](payload as { room: string }, { user });
-      ack(outcome.ok ? { ok: true, data: outcome.data } : { ok: false, error: { code: outcome.code, message: outcome.message } });
+      try {
+        const data = handlers['chat.history'](payload as { room: string }, { ...context, user: { id: String(user.id), name: user.name } });
+        ack({ ok: true, data });
+      } catch (error) {
+        ack({ ok: false, error: { code: (error as { code?: string }).code ?? 'internal', message: (error as Error).message } });
+      }
     });
   });
 } else {
