@@ -6,8 +6,9 @@
  *   talk to it too) and every `req` with a `res` carrying `BENCH_DATA`, the very JSON the reference
  *   server returns. No token check, no database: the floor any WebSocket app stands on.
  * - `BENCH_MODE=socketio`: socket.io with the reference server's work per request: the JWT checked
- *   at the handshake, payload validation, the user's grants read fresh from SQLite, the contract's
- *   permission rule and the same chat handler, answered through the acknowledgement callback.
+ *   at the handshake, the contract's zod validation, the same fresh permission check (the engine's
+ *   cache over the demo's permissionsVersion and loadPermissions), the contract's permission rule
+ *   and the same chat handler, answered through the acknowledgement callback.
  *
  * Prints `listening on http://127.0.0.1:<PORT>` once it accepts connections.
  */
@@ -20,7 +21,8 @@ import { createChatHandlers } from '../demo/server/chat';
 import { openDatabase } from '../demo/server/db';
 import { createMessageStore } from '../demo/server/messages';
 import { createUserStore } from '../demo/server/users';
-import { MAX_FRAME_BYTES, SUBPROTOCOL, can, checkAction, createPermissionSet, validatePayload, type ActionDefinition, type PayloadCheck } from '../src/protocol';
+import { MAX_FRAME_BYTES, SUBPROTOCOL, checkAction, createPermissionSet, validatePayload, type ActionDefinition, type PayloadCheck } from '../src/protocol';
+import { createPermissionsCache, type UserPermissions } from '../src/server/permissions-cache';
 
 const port = Number(process.env.PORT);
 const mode = process.env.BENCH_MODE;
@@ -70,6 +72,14 @@ if (mode === 'ws') {
       () => next(new Error('unauthenticated')),
     );
   });
+  const permissions = createPermissionsCache(
+    (who) => {
+      const state = users.permissionState(Number(who.id));
+      if (!state?.active) throw new Error('inactive');
+      return state;
+    },
+    (who) => users.permissionsVersion(Number(who.id)),
+  );
   const context = { permissions: createPermissionSet(1, []), signal: new AbortController().signal, requestId: 'r', connectionId: 'c' };
   io.on('connection', (socket) => {
     const user = socket.data.user as { id: number; name: string };
@@ -79,11 +89,11 @@ if (mode === 'ws') {
       const valid = validatePayload(definition, payload) as PayloadCheck;
       if (!valid.ok) return ack({ ok: false, error: { code: 'bad_request', message: valid.message } });
       payload = valid.value;
-      // Fresh from the database on every request, as the reference server does.
-      const state = users.permissionState(user.id);
-      const grants = new Set(state?.grants ?? []);
-      const check = checkAction(definition, payload, { can: (permission, resource) => can(grants, permission, resource) });
-      if (!state?.active || !check.allowed) return ack({ ok: false, error: { code: 'permission_denied', message: 'denied' } });
+      // Fresh on every request exactly as the reference server checks: the engine's cache over the
+      // same two hooks (the version from memory and SQLite's data_version, grants when it moved).
+      const fresh = permissions.get({ id: String(user.id), name: user.name }) as UserPermissions;
+      const check = checkAction(definition, payload, fresh.set);
+      if (!check.allowed) return ack({ ok: false, error: { code: 'permission_denied', message: 'denied' } });
       try {
         const data = handlers['chat.history'](payload as { room: string }, { ...context, user: { id: String(user.id), name: user.name } });
         ack({ ok: true, data });

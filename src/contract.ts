@@ -221,11 +221,16 @@ function describeIssue(issue: StandardSchemaV1.Issue): string {
   return path.length === 0 ? issue.message : `${issue.message} (at ${path.join('.')})`;
 }
 
+// The fields of each template, parsed once: servers check them on every request.
+const fieldsOf = new Map<string, string[]>();
+
 function checkTemplateFields(definition: ActionDefinition<any, unknown, unknown>, value: unknown): PayloadCheck {
   const template = definition.resourceTemplate;
   if (template === undefined) return { ok: true, value };
   const fields = typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : undefined;
-  for (const name of templateFields(template)) {
+  let names = fieldsOf.get(template);
+  if (!names) fieldsOf.set(template, (names = templateFields(template)));
+  for (const name of names) {
     const field = fields && Object.hasOwn(fields, name) ? fields[name] : undefined;
     if (typeof field !== 'string' && !(typeof field === 'number' && Number.isFinite(field))) {
       return { ok: false, message: `expected '${name}' (of the resource ${template}) to be a string or a number` };

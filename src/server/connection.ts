@@ -64,8 +64,6 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
 // How long a peer gets to finish the close handshake after a server close.
 const CLOSE_HANDSHAKE_MS = 2000;
 
-const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
-
 let nextId = 0;
 
 function isAuthenticated(value: unknown): value is Authenticated {
@@ -302,10 +300,6 @@ export function acceptConnection(ws: WebSocket, request: IncomingMessage, settin
     }
     inFlight.add(requestId);
     try {
-      // Let the frames already received be read first: ids stay in flight until answered, and one
-      // busy connection cannot starve the others.
-      await yieldToEventLoop();
-      if (phase !== 'ready') return;
       let answer: Answer;
       try {
         answer = await runRequest(requestId, action, payload);
