@@ -139,8 +139,8 @@ export function createUserStore(db: Db): UserStore {
   const dataVersion = db.prepare<[], number>('PRAGMA data_version').pluck();
   const versions = new Map<number, number>();
   let seenDataVersion = dataVersion.get();
-  // data_version costs a statement (about 2 µs), so it is read once per event-loop turn: requests
-  // handled in the same turn arrived together, none of them after a write seen by a later turn.
+  // data_version costs a statement (about 2 µs), so it is read once per batch: the requests of one
+  // socket read (ws delivers them together) share one read, and the next batch reads again.
   let checkedThisTurn = false;
   const endTurn = () => {
     checkedThisTurn = false;
@@ -148,7 +148,7 @@ export function createUserStore(db: Db): UserStore {
   const permissionsVersion = (userId: number): number | undefined => {
     if (!checkedThisTurn) {
       checkedThisTurn = true;
-      setImmediate(endTurn);
+      queueMicrotask(endTurn);
       const now = dataVersion.get();
       if (now !== seenDataVersion) {
         seenDataVersion = now;
