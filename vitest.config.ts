@@ -35,9 +35,11 @@ export default defineConfig({
       {
         resolve: { alias },
         test: {
-          // The server engine against real ws servers on port 0 (and a private Redis, a local JWKS).
-          name: 'server',
-          include: ['test/server/**/*.test.ts'],
+          // The server engine against real ws servers on port 0 and a local JWKS, in-process and
+          // fast enough for mutation testing; test/server/integration (Redis, the README example
+          // as a process) runs with the integration project.
+          name: 'server-unit',
+          include: ['test/server/*.test.ts'],
           environment: 'node',
           testTimeout: 20_000,
           hookTimeout: 30_000,
@@ -47,7 +49,7 @@ export default defineConfig({
         resolve: { alias },
         test: {
           name: 'integration',
-          include: ['test/integration/**/*.test.ts', 'test/conformance/**/*.test.ts'],
+          include: ['test/integration/**/*.test.ts', 'test/conformance/**/*.test.ts', 'test/server/integration/**/*.test.ts'],
           environment: 'node',
           testTimeout: 30_000,
           hookTimeout: 60_000,

@@ -12,9 +12,9 @@ import { SignJWT } from 'jose';
 import { createClient, type Contract } from 'permsocket';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { freePort } from '../conformance/helpers';
+import { freePort } from '../../conformance/helpers';
 
-const root = fileURLToPath(new URL('../../', import.meta.url));
+const root = fileURLToPath(new URL('../../../', import.meta.url));
 const readme = readFileSync(join(root, 'README.md'), 'utf8');
 
 function block(after: string): string {

@@ -4,9 +4,9 @@
  */
 import { redisHub } from 'permsocket/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { expectServerClose, type Frame } from '../conformance/helpers';
-import { redisUnavailable, startRedis, type TestRedis } from '../integration/redis-server';
-import { startApp, type TestApp } from './harness';
+import { expectServerClose, type Frame } from '../../conformance/helpers';
+import { redisUnavailable, startRedis, type TestRedis } from '../../integration/redis-server';
+import { startApp, type TestApp } from '../harness';
 
 describe.skipIf(redisUnavailable() !== null)('redisHub between two engines', () => {
   let redis: TestRedis;
