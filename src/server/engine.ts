@@ -73,7 +73,7 @@ function checkOptions<C extends Contract>(options: ServerOptions<C>): void {
  * });
  * ps.attach(httpServer);
  */
-export function createServer<const C extends Contract>(options: ServerOptions<C>): PermsocketServer<C> {
+export function createServer<C extends Contract>(options: ServerOptions<C>): PermsocketServer<C> {
   checkOptions(options);
   const log = redactingLogger(options.logger ?? errorLogger);
   const hub = options.hub ?? memoryHub();
