@@ -69,6 +69,7 @@ function verifier(key: Uint8Array | JWTVerifyGetKey, algorithms: string[], optio
     if (utf8Length(token) > MAX_TOKEN_BYTES) throw new AuthenticationError(`token larger than ${MAX_TOKEN_BYTES} bytes`);
     let payload: JWTPayload;
     try {
+      // Two calls because jose's overloads take a key or a key function, not the union.
       ({ payload } =
         key instanceof Uint8Array ? await jwtVerify(token, key, verifyOptions) : await jwtVerify(token, key, verifyOptions));
     } catch (error) {

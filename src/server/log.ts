@@ -10,8 +10,9 @@ export type LogFields = Record<string, string | number | boolean | undefined>;
 /**
  * Receives the engine's log events: `ws.open`, `ws.auth`, `ws.refresh`, `ws.denied`, `ws.refused`
  * (a server-initiated close, with `code` and `reason`), `ws.closing` (shutdown), `ws.close`,
- * `ws.idle`, `ws.refused_origin`, `ws.protocol_error`, `ws.internal_error` (a handler or hook
- * threw; `message` is the error's), `hub.error`. Field values are already redacted.
+ * `ws.idle`, `ws.refused_origin`, `ws.protocol_error`, `ws.auth_error` (authenticate threw
+ * something other than AuthenticationError or ForbiddenError), `ws.internal_error` (a handler or
+ * hook threw; `message` is the error's), `hub.error`. Field values are already redacted.
  */
 export type Logger = (event: string, fields: LogFields) => void;
 
@@ -38,9 +39,9 @@ export function redactingLogger(logger: Logger): Logger {
   };
 }
 
-const ERROR_EVENTS = new Set(['ws.internal_error', 'hub.error']);
+const ERROR_EVENTS = new Set(['ws.internal_error', 'ws.auth_error', 'hub.error']);
 
-/** The default logger: only errors (a handler or hook threw, the hub failed), on stderr. */
+/** The default logger: only errors (a handler or hook threw, the hub failed), on stderr, one line each. */
 export const errorLogger: Logger = (event, fields) => {
   if (!ERROR_EVENTS.has(event)) return;
   const parts = Object.entries(fields)
