@@ -77,6 +77,17 @@ describe('the handshake', () => {
     for (const part of bad.split('.')) expect(JSON.stringify(logs)).not.toContain(part);
   });
 
+  it('never logs a token, even one a client puts where the server echoes text in a reason', async () => {
+    const { signIn, token, logs } = await app();
+    const { client } = await signIn('1');
+    const secret = await token('2');
+    client.send({ type: secret });
+    await expectServerClose(client, 4400);
+    const text = JSON.stringify(logs);
+    expect(text).toContain('[redacted]');
+    for (const part of secret.split('.')) expect(text).not.toContain(part);
+  });
+
   it('closes with 4401 and a generic reason when authenticate throws something else, and logs what it threw', async () => {
     const { open, logs } = await app({
       authenticate: () => {
