@@ -13,11 +13,6 @@ export type TemplateField<Payload> = {
   [K in keyof Payload & string]-?: NonNullable<Payload[K]> extends string | number ? K : never;
 }[keyof Payload & string];
 
-/** The placeholders of a template: `'room:{room}:{id}'` -> `'room' | 'id'`. */
-export type TemplatePlaceholders<T extends string> = T extends `${string}{${infer Name}}${infer Rest}`
-  ? Name | TemplatePlaceholders<Rest>
-  : never;
-
 /**
  * A resource template over a payload's fields, checked by the compiler: each `{name}` must be a
  * string or number field of the payload (`'room:{room}'`).

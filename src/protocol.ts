@@ -353,7 +353,6 @@ export type {
   ResultType,
   ResourceTemplate,
   TemplateField,
-  TemplatePlaceholders,
   ActionDefinition,
   EventDefinition,
   ActionOptions,
