@@ -53,8 +53,10 @@ export interface LiveConnection {
   closeWith(code: number, message: string): void;
   /** Waits for in-flight requests (at most `graceMs`), aborts the rest, then closes with 1001. */
   shutdown(graceMs: number): Promise<void>;
-  /** Whether the peer answered since the last call; a dead peer is terminated. */
+  /** Whether the peer answered since the last call; a dead peer is terminated, a live one pinged. */
   checkAlive(): void;
+  /** Terminates the socket when it has not answered since the last ping. */
+  dropIfSilent(): void;
 }
 
 type Phase = 'awaiting-auth' | 'verifying' | 'ready' | 'closing';
@@ -422,12 +424,16 @@ export function acceptConnection(ws: WebSocket, request: IncomingMessage, settin
     checkAlive() {
       if (closed) return;
       if (!alive) {
-        log('ws.idle', { user: user?.name, ip, connection: id });
-        ws.terminate();
+        live.dropIfSilent();
         return;
       }
       alive = false;
       ws.ping();
+    },
+    dropIfSilent() {
+      if (closed || alive) return;
+      log('ws.idle', { user: user?.name, ip, connection: id });
+      ws.terminate();
     },
   };
 

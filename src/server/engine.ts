@@ -79,7 +79,8 @@ export function createServer<C extends Contract>(options: ServerOptions<C>): Per
   const hub = options.hub ?? memoryHub();
   const maxPayload = Math.min(positive('maxPayload', options.maxPayload, serverDefaults.maxPayload), MAX_FRAME_BYTES);
   const closeTimeout = positive('closeTimeout', options.closeTimeout, serverDefaults.closeTimeout);
-  const ping = options.ping === false ? false : { interval: positive('ping.interval', options.ping?.interval, serverDefaults.ping.interval) };
+  const interval = options.ping === false ? 0 : positive('ping.interval', options.ping?.interval, serverDefaults.ping.interval);
+  const ping = options.ping === false ? false : { interval, timeout: Math.min(positive('ping.timeout', options.ping?.timeout, interval), interval) };
   const allowed = options.allowedOrigins;
   const originAllowed = typeof allowed === 'function' ? allowed : (origin: string) => allowed.includes(origin);
   const permissions = createPermissionsCache(options.loadPermissions, options.permissionsVersion);
@@ -193,6 +194,12 @@ export function createServer<C extends Contract>(options: ServerOptions<C>): Per
   const heartbeat = ping
     ? setInterval(() => {
         for (const connection of connections) connection.checkAlive();
+        // A shorter timeout: one timer per round, not one per socket.
+        if (ping.timeout < ping.interval) {
+          setTimeout(() => {
+            for (const connection of connections) connection.dropIfSilent();
+          }, ping.timeout).unref();
+        }
       }, ping.interval)
     : undefined;
   heartbeat?.unref();

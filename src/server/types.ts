@@ -48,6 +48,11 @@ export interface PingOptions {
    * @default 30000
    */
   interval: number;
+  /**
+   * Milliseconds a socket has to answer a ping (at most `interval`); a silent one is terminated.
+   * @default interval
+   */
+  timeout?: number;
 }
 
 /** Options of {@link createServer}. */

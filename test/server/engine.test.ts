@@ -411,6 +411,20 @@ describe('liveness', () => {
   });
 });
 
+describe('liveness with a ping timeout', () => {
+  it('terminates a silent socket once the timeout after a ping has passed', async () => {
+    const { wsUrl, origin, token, logs } = await app({ ping: { interval: 400, timeout: 30 } });
+    const silent = new WebSocket(wsUrl, ['permsocket.v1'], { origin, autoPong: false });
+    const auth = await token('1');
+    silent.on('open', () => silent.send(JSON.stringify({ type: 'auth', token: auth })));
+    const began = Date.now();
+    expect(await new Promise<number>((resolve) => silent.on('close', (code) => resolve(code)))).toBe(1006);
+    // Dropped after the first ping's timeout (about 430 ms), not at the second ping (800 ms).
+    expect(Date.now() - began).toBeLessThan(700);
+    expect(logs.some((log) => log.event === 'ws.idle')).toBe(true);
+  });
+});
+
 describe('options', () => {
   it.each([
     ['a missing handler', { handlers: {} }, 'createServer: no handler for the contract action "note.add"'],
