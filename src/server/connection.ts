@@ -47,8 +47,8 @@ export interface LiveConnection {
   readonly user: UserInfo | undefined;
   /** Pushes `perms` when they differ from what the client holds. */
   applyPermissions(permissions: UserPermissions): void;
-  /** Sends a contract event, after bringing the client's permission snapshot up to date. */
-  sendEvent(permissions: UserPermissions, name: string, data: unknown): void;
+  /** Sends an encoded `event` frame, after bringing the client's permission snapshot up to date. */
+  sendEvent(permissions: UserPermissions, frame: string): void;
   /** Closes from the server side (an `error` frame first for a 4xxx code). */
   closeWith(code: number, message: string): void;
   /** Waits for in-flight requests (at most `graceMs`), aborts the rest, then closes with 1001. */
@@ -102,14 +102,25 @@ export function acceptConnection(ws: WebSocket, request: IncomingMessage, settin
     corked = false;
     tcp.uncork();
   };
-  const send = (frame: ServerFrame) => {
+  const encode = (frame: ServerFrame): string => {
+    try {
+      return encodeFrame(frame);
+    } catch (error) {
+      // A handler's result JSON cannot carry (a BigInt, a cycle): the request still gets an answer.
+      log('ws.internal_error', { user: user?.name, message: `unserializable ${frame.type}: ${messageOf(error)}`, connection: id });
+      return frame.type === 'res' ? encodeFrame({ type: 'res', id: frame.id, ok: false, error: { code: ErrorCode.Internal, message: 'internal error' } }) : '';
+    }
+  };
+  const send = (frame: ServerFrame | string) => {
     if (ws.readyState !== ws.OPEN) return;
+    const text = typeof frame === 'string' ? frame : encode(frame);
+    if (text === '') return;
     if (!corked) {
       corked = true;
       tcp.cork();
       setImmediate(uncork);
     }
-    ws.send(encodeFrame(frame));
+    ws.send(text);
     // The backlog only grows while the peer does not read; past the cap it must reconnect (1013).
     if (ws.bufferedAmount > settings.maxBufferedBytes) {
       closeWith(CloseCode.TryAgainLater, `too slow: ${ws.bufferedAmount} bytes waiting to be read`);
@@ -394,10 +405,10 @@ export function acceptConnection(ws: WebSocket, request: IncomingMessage, settin
     applyPermissions(permissions) {
       if (phase === 'ready') syncPermissions(permissions);
     },
-    sendEvent(permissions, name, data) {
+    sendEvent(permissions, frame) {
       if (phase !== 'ready') return;
       syncPermissions(permissions);
-      send({ type: 'event', name, data });
+      send(frame);
     },
     closeWith(code, message) {
       closeWith(code, message);

@@ -9,7 +9,7 @@ import type { Server as HttpsServer } from 'node:https';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import type { Contract } from '../contract';
-import { CloseCode, MAX_FRAME_BYTES, SUBPROTOCOL } from '../protocol';
+import { CloseCode, MAX_FRAME_BYTES, SUBPROTOCOL, encodeFrame } from '../protocol';
 import { acceptConnection, type ConnectionSettings, type LiveConnection } from './connection';
 import { ForbiddenError } from './errors';
 import { memoryHub, type HubMessage } from './hub';
@@ -152,11 +152,13 @@ export function createServer<C extends Contract>(options: ServerOptions<C>): Per
       });
     }
     // An event: each user is checked with current grants, so a revoked viewer stops hearing it.
+    // Encoded once for every connection.
+    const frame = encodeFrame({ type: 'event', name: message.name, data: message.data });
     const pending: Promise<void>[] = [];
     for (const [userId, targets] of [...byUser]) {
       const sent = forUser(userId, targets, false, (fresh) => {
         if (message.permission !== null && !fresh.set.can(message.permission, message.resource)) return;
-        for (const connection of [...targets]) connection.sendEvent(fresh, message.name, message.data);
+        for (const connection of [...targets]) connection.sendEvent(fresh, frame);
       });
       if (sent) pending.push(sent);
     }
@@ -259,6 +261,11 @@ export function createServer<C extends Contract>(options: ServerOptions<C>): Per
       const permission = audience?.permission;
       if (permission !== null && typeof permission !== 'string') {
         return Promise.reject(new TypeError('publish: the audience needs a permission (a string, or null for everyone signed in)'));
+      }
+      try {
+        JSON.stringify(data);
+      } catch (error) {
+        return Promise.reject(new TypeError(`publish: the data of "${name}" is not JSON (${messageOf(error)})`));
       }
       return publishToHub({ kind: 'event', name, data, permission, resource: audience.resource });
     },

@@ -222,6 +222,14 @@ describe('a request', () => {
     expect(await client.next(answer('r2'))).toEqual({ type: 'res', id: 'r2', ok: true, data: null });
   });
 
+  it('answers internal, and logs why, when the result cannot be sent as JSON', async () => {
+    const { signIn, logs } = await app();
+    const { client } = await signIn('1');
+    client.send(req('b', 'note.bigint', null));
+    expect(await client.next(answer('b'))).toEqual({ type: 'res', id: 'b', ok: false, error: { code: 'internal', message: 'internal error' } });
+    expect(logs.some((log) => log.event === 'ws.internal_error' && String(log.fields.message).startsWith('unserializable res'))).toBe(true);
+  });
+
   it('closes with 4400 a request whose id is still in flight', async () => {
     const { signIn } = await app();
     const { client } = await signIn('1');
@@ -333,6 +341,13 @@ describe('pushes, events and disconnects', () => {
     await ps.publish('system.notice', { text: 'for everyone' }, { permission: null });
     expect((await bob.next('event')).data).toEqual({ text: 'for everyone' });
     expect(bob.received('event')).toHaveLength(1);
+  });
+
+  it('refuses to publish data that is not JSON', async () => {
+    const { ps } = await app();
+    const cyclic: { text: string; self?: unknown } = { text: 'x' };
+    cyclic.self = cyclic;
+    await expect(ps.publish('system.notice', cyclic, { permission: null })).rejects.toThrow('publish: the data of "system.notice" is not JSON');
   });
 
   it('refuses to publish an event the contract does not declare', async () => {

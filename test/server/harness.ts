@@ -31,6 +31,7 @@ export const contract = defineContract({
     }),
     'note.fail': action<{ code: string | null }, null>({ permission: null }),
     'note.nothing': action<null, null>({ permission: null }),
+    'note.bigint': action<null, { n: bigint }>({ permission: null }),
     'note.slow': action<{ ms: number }, { done: true }>({ permission: null }),
     'note.wait': action<null, { aborted: boolean }>({ permission: null }),
   },
@@ -107,6 +108,7 @@ export async function startApp(overrides: Partial<ServerOptions<TestContract>> =
         throw new Error('database password is hunter2');
       },
       'note.nothing': () => null,
+      'note.bigint': () => ({ n: 1n }),
       'note.slow': ({ ms }, { requestId }) =>
         new Promise((resolve) => {
           started.push(requestId);
