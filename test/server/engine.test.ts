@@ -54,6 +54,20 @@ describe('the handshake', () => {
     expect(status).toBe(404);
   });
 
+  it('leaves other paths to another upgrade listener, and serves an app that calls handleUpgrade itself', async () => {
+    const { http, ps, wsUrl, origin, token } = await app();
+    http.on('upgrade', (request, socket, head) => {
+      if (request.url === '/custom') ps.handleUpgrade(request, socket, head);
+    });
+    const custom = new WebSocket(wsUrl.replace('/ws', '/custom'), ['permsocket.v1'], { origin });
+    await new Promise((resolve) => custom.once('open', resolve));
+    custom.send(JSON.stringify({ type: 'auth', token: await token('1') }));
+    const frame = await new Promise<string>((resolve) => custom.once('message', (data) => resolve(String(data))));
+    expect(JSON.parse(frame)).toMatchObject({ type: 'auth.ok', user: { id: '1' } });
+    expect(ps.connectionCount).toBe(1);
+    custom.close();
+  });
+
   it('closes with 4406 a client that does not offer permsocket.v1, after an error frame', async () => {
     const { open } = await app();
     const client = await open({ protocols: [] });
