@@ -4,7 +4,7 @@
  * `sub` and the audience, refuse a token over 8 KiB unread, and never put the token in an error.
  * @packageDocumentation
  */
-import { createRemoteJWKSet, errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+import type { JWTPayload, JWTVerifyGetKey } from 'jose';
 import { MAX_TOKEN_BYTES, utf8Length } from '../protocol';
 import { AuthenticationError } from './errors';
 import type { Authenticated } from './types';
@@ -39,7 +39,13 @@ export interface JwksOptions extends JwtOptions {
   algorithms?: string[];
 }
 
-function reasonOf(error: unknown): string {
+// jose is ESM only: importing it on first use keeps the CommonJS build loadable on every Node 20,
+// and an app that never verifies a JWT never loads it.
+type Jose = typeof import('jose');
+let loading: Promise<Jose> | undefined;
+const loadJose = () => (loading ??= import('jose'));
+
+function reasonOf({ errors }: Jose, error: unknown): string {
   if (error instanceof errors.JWTExpired) return 'token expired';
   if (error instanceof errors.JWTClaimValidationFailed) return `token claim ${error.claim} ${error.reason}`;
   if (error instanceof errors.JOSEAlgNotAllowed) return 'token algorithm not allowed';
@@ -57,7 +63,7 @@ function toAuthenticated(payload: JWTPayload): Authenticated {
   return { user: { id: payload.sub, name }, exp: payload.exp, claims: payload };
 }
 
-function verifier(key: Uint8Array | JWTVerifyGetKey, algorithms: string[], options: JwtOptions) {
+function verifier(getKey: (jose: Jose) => Uint8Array | JWTVerifyGetKey, algorithms: string[], options: JwtOptions) {
   const verifyOptions = {
     algorithms,
     audience: options.audience,
@@ -67,13 +73,15 @@ function verifier(key: Uint8Array | JWTVerifyGetKey, algorithms: string[], optio
   };
   return async (token: string): Promise<Authenticated> => {
     if (utf8Length(token) > MAX_TOKEN_BYTES) throw new AuthenticationError(`token larger than ${MAX_TOKEN_BYTES} bytes`);
+    const jose = await loadJose();
+    const key = getKey(jose);
     let payload: JWTPayload;
     try {
       // Two calls because jose's overloads take a key or a key function, not the union.
       ({ payload } =
-        key instanceof Uint8Array ? await jwtVerify(token, key, verifyOptions) : await jwtVerify(token, key, verifyOptions));
+        key instanceof Uint8Array ? await jose.jwtVerify(token, key, verifyOptions) : await jose.jwtVerify(token, key, verifyOptions));
     } catch (error) {
-      throw new AuthenticationError(reasonOf(error), { cause: error });
+      throw new AuthenticationError(reasonOf(jose, error), { cause: error });
     }
     return toAuthenticated(payload);
   };
@@ -89,7 +97,7 @@ function verifier(key: Uint8Array | JWTVerifyGetKey, algorithms: string[], optio
 export function hs256(options: Hs256Options): (token: string) => Promise<Authenticated> {
   const secret = typeof options.secret === 'string' ? new TextEncoder().encode(options.secret) : options.secret;
   if (secret.length === 0) throw new TypeError('hs256 expects a non-empty secret');
-  return verifier(secret, ['HS256'], options);
+  return verifier(() => secret, ['HS256'], options);
 }
 
 /**
@@ -103,5 +111,8 @@ export function jwks(options: JwksOptions): (token: string) => Promise<Authentic
   if (algorithms.some((alg) => alg.startsWith('HS') || alg === 'none')) {
     throw new TypeError('jwks takes asymmetric algorithms only (RS*, PS*, ES*, EdDSA); use hs256 for a shared secret');
   }
-  return verifier(createRemoteJWKSet(new URL(options.url)), algorithms, options);
+  const url = new URL(options.url);
+  let keySet: JWTVerifyGetKey | undefined;
+  // One key set per jwks(): jose caches the fetched keys in it and refetches for an unknown kid.
+  return verifier((jose) => (keySet ??= jose.createRemoteJWKSet(url)), algorithms, options);
 }
