@@ -17,6 +17,11 @@ describe('the built permsocket/server', () => {
     expect(node(['--input-type=module', '-e', "import * as s from 'permsocket/server'; console.log(Object.keys(s).sort().join(','))"])).toBe(EXPORTS);
   });
 
+  it('verifies tokens through the CommonJS build (jose, ESM only, is imported on first use)', () => {
+    const script = "const { hs256 } = require('permsocket/server'); hs256({ secret: 'x', audience: 'permsocket' })('a.b.c').catch((e) => console.log(e.name, e.message));";
+    expect(node(['-e', script])).toBe('AuthenticationError token invalid (ERR_JWS_INVALID)');
+  });
+
   it.each(['dist/index.js', 'dist/protocol.js', 'dist/react.js'])('keeps ws, jose and ioredis out of %s', async (entry) => {
     const result = await build({ entryPoints: [`${root}${entry}`], bundle: true, write: false, metafile: true, platform: 'browser', external: ['react', 'react-dom'], logLevel: 'silent' });
     const inputs = Object.keys(result.metafile.inputs);
