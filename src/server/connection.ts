@@ -82,7 +82,20 @@ export function acceptConnection(ws: WebSocket, request: IncomingMessage, settin
   const bucket = createTokenBucket(settings.rateLimit);
   const inFlight = new Set<string>();
   const drained = new Set<() => void>();
-  const aborter = new AbortController();
+  // Made on first use: most connections sit idle, and an AbortController is not free.
+  let aborter: AbortController | undefined;
+  let abortReason: Error | undefined;
+  const signal = () => {
+    if (!aborter) {
+      aborter = new AbortController();
+      if (abortReason) aborter.abort(abortReason);
+    }
+    return aborter.signal;
+  };
+  const abort = (reason: Error) => {
+    abortReason ??= reason;
+    aborter?.abort(abortReason);
+  };
   const ip = request.socket.remoteAddress;
   let phase: Phase = 'awaiting-auth';
   let user: UserInfo | undefined;
@@ -292,7 +305,7 @@ export function acceptConnection(ws: WebSocket, request: IncomingMessage, settin
     }
     const handler = handlers[action]!;
     try {
-      const data = await handler(valid.value, { user: who, permissions: permissions.set, signal: aborter.signal, requestId, connectionId: id });
+      const data = await handler(valid.value, { user: who, permissions: permissions.set, signal: signal(), requestId, connectionId: id });
       // JSON has no undefined: a handler that returns nothing answers null.
       return { ok: true, data: data === undefined ? null : data };
     } catch (error) {
@@ -391,7 +404,7 @@ export function acceptConnection(ws: WebSocket, request: IncomingMessage, settin
     phase = 'closing';
     clearTimeout(authTimer);
     clearTimeout(expiryTimer);
-    aborter.abort(new Error('the connection closed'));
+    abort(new Error('the connection closed'));
     settings.onClosed(live);
     log('ws.close', { user: user?.name, ip, code, connection: id });
     for (const resolve of closedWaiters) resolve();
@@ -425,7 +438,7 @@ export function acceptConnection(ws: WebSocket, request: IncomingMessage, settin
           drained.add(done);
         });
       }
-      aborter.abort(new Error('the server is shutting down'));
+      abort(new Error('the server is shutting down'));
       if (closed) return;
       const closing = new Promise<void>((resolve) => closedWaiters.add(resolve));
       if (phase === 'closing') ws.close(CloseCode.GoingAway, 'server shutting down');
