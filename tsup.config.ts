@@ -6,7 +6,7 @@ export default defineConfig({
   // the server entry ws, jose and ioredis (all optional); the cli loads tsx only for a .ts module.
   external: ['react', 'ws', 'jose', 'ioredis', 'tsx'],
   format: ['esm', 'cjs'],
-  dts: { compilerOptions: { ignoreDeprecations: '6.0' } },
+  dts: { compilerOptions: { ignoreDeprecations: '6.0', lib: ['ES2022', 'ESNext.Disposable', 'DOM', 'DOM.Iterable'] } },
   clean: true,
   sourcemap: true,
   target: 'es2022',

@@ -1,44 +1,51 @@
 /**
  * Section 4: a reconnect storm. Many SDK clients sit on one reference server; the server restarts
  * (SIGKILL, as in a crash or a forced deploy: every socket drops at the same instant; then a new
- * process on the same port and data). Measured:
- * the time until every client is ready again, and the busiest 100 ms of connection attempts: each
- * attempt timestamped as it starts (the SDK calls getToken first) and as the client constructs its
- * WebSocket. The same run with `retry.jitter` off is the baseline: without jitter every client
- * retries at the same instant.
+ * process on the same port and data). Measured: the time until every client is ready again, and
+ * the busiest 100 ms of connection attempts: each attempt timestamped as it starts (the SDK calls
+ * getToken once its backoff is over) and as the client constructs its WebSocket. The same run with
+ * `retry.jitter` off is the baseline: without jitter every client retries at the same instant.
+ *
+ * The clients run in several child processes (this file, forked with `--storm-worker`), so one
+ * process delivering a thousand closes in turn, or firing timers late after a stall, does not
+ * spread the baseline's burst or clump the jittered attempts. Timestamps are on the epoch clock
+ * (`performance.timeOrigin + performance.now()`), which every process shares.
  */
+import { fork, type ChildProcess } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
 import type { ChatContract } from '../demo/contract';
 import type { Client } from '../src/index';
 import { startReferenceServer } from './reference-server';
 import { num, times, type Row } from './report';
-import { chatClient, sleep, waitFor } from './sdk-clients';
+import { chatClient, sleep, waitFor, type Target } from './sdk-clients';
 import { peakInWindow } from './stats';
 
 /** What one storm measured. */
 export interface StormFigures {
   jitter: boolean;
   clients: number;
+  /** How many child processes ran the clients. */
+  processes: number;
   /** From the kill until the last client was ready again, ms. */
   readyMs: number;
   /** From the new process listening until the last client was ready, ms. */
   readyAfterUpMs: number;
   /** How long the server was away (kill to listening again), ms. */
   downMs: number;
-  /**
-   * Attempts started in the busiest 100 ms window after the kill: each attempt starts with a
-   * getToken call when the client's backoff timer fires, so this is the SDK's own schedule.
-   */
+  /** Attempts started (getToken called after the backoff) in the busiest 100 ms window after the kill. */
   peak: number;
-  /**
-   * Sockets constructed in the busiest 100 ms. One Node process opens a socket in a few hundred
-   * microseconds, one after another, so this is capped by this process (a few hundred per
-   * 100 ms), where a thousand browsers would each open theirs at once.
-   */
+  /** Sockets constructed in the busiest 100 ms after the kill. */
   constructedPeak: number;
+  /**
+   * Attempts the SDK scheduled in the busiest 100 ms: each backoff wait as the `debug` option
+   * reports it (`{ kind: 'wait', delay }`), stamped at its end. This is the client's own schedule,
+   * free of how late a busy worker runs its timers and builds its sockets.
+   */
+  scheduledPeak: number;
   /** Attempts after the kill, in total. */
   attempts: number;
-  /** From the kill until the last client saw its socket close, ms (this process delivers them in turn). */
+  /** From the kill until the last client saw its socket close, ms. */
   closeSpreadMs: number;
   /** Clients not ready again when the wait gave up (0 is the goal). */
   notReady: number;
@@ -47,66 +54,162 @@ export interface StormFigures {
 const SECTION = '4. Reconnect storm (server restarted under connected clients)';
 const BATCH = 100;
 const READY_WAIT_MS = 60_000;
+/** Child processes the clients are spread over: enough to deliver closes and open sockets in parallel. */
+export const STORM_PROCESSES = 8;
 
-/** Runs one storm with `clients` clients, jitter on or off. */
-export async function storm(clients: number, jitter: boolean): Promise<StormFigures> {
+const now = () => performance.timeOrigin + performance.now();
+
+/** Parent -> worker messages. */
+type Command =
+  | { type: 'start'; target: Target; token: string; clients: number; jitter: boolean }
+  | { type: 'watch'; since: number }
+  | { type: 'report' }
+  | { type: 'stop' };
+/** Worker -> parent messages. */
+type Report =
+  | { type: 'ready' }
+  | { type: 'figures'; attempts: number[]; constructed: number[]; scheduled: number[]; readyAt: number[]; closedAt: number[] };
+
+/** Runs one storm with `clients` clients over {@link STORM_PROCESSES} processes, jitter on or off. */
+export async function storm(clients: number, jitter: boolean, processes = STORM_PROCESSES): Promise<StormFigures> {
   const server = await startReferenceServer({ env: { RATE_LIMIT: 'off' }, raiseFileLimit: true });
-  const attempts: number[] = [];
-  const constructed: number[] = [];
-  const closedAt: number[] = [];
-  const list: Client<ChatContract>[] = [];
-  const readyAt = new Map<Client<ChatContract>, number>();
-  let restartedAt = Number.POSITIVE_INFINITY;
-  // One long-lived token for all: getToken answers at once, so the timeline is the SDK's backoff
-  // and not this process signing a thousand JWTs in the middle of the storm.
   const token = await server.token('alice', 3600);
+  const workers: Worker[] = [];
   try {
-    for (let i = 0; i < clients; i += BATCH) {
-      for (let j = i; j < Math.min(clients, i + BATCH); j++) {
-        const client = chatClient(
-          server,
-          () => {
-            attempts.push(performance.now());
-            return token;
-          },
-          { retry: { jitter }, onAttempt: (at) => constructed.push(at) },
-        );
-        client.on('ready', () => {
-          if (performance.now() >= restartedAt) readyAt.set(client, performance.now());
-        });
-        client.on('close', () => {
-          if (performance.now() >= restartedAt && closedAt[j] === undefined) closedAt[j] = performance.now();
-        });
-        list.push(client);
-      }
-      // Connecting in batches keeps the set-up itself from being a storm.
-      await waitFor(() => list.every((client) => client.state === 'ready'), READY_WAIT_MS, `${list.length} clients to be ready`);
+    const share = Math.ceil(clients / processes);
+    for (let i = 0; i < processes; i++) workers.push(startWorker());
+    // Connecting one process at a time keeps the set-up itself from being a storm.
+    for (const [i, worker] of workers.entries()) {
+      const count = Math.max(0, Math.min(share, clients - i * share));
+      worker.send({ type: 'start', target: { wsUrl: server.wsUrl, origin: server.origin }, token, clients: count, jitter });
+      await worker.next('ready');
     }
     await sleep(500);
-    restartedAt = performance.now();
+    const restartedAt = now();
+    for (const worker of workers) worker.send({ type: 'watch', since: restartedAt });
+    await sleep(50);
+    const killedAt = now();
     await server.process.kill('SIGKILL');
     await server.process.start();
-    const upAt = performance.now();
-    await waitFor(() => readyAt.size === clients, READY_WAIT_MS, 'every client to be ready again').catch(() => {});
-    const last = Math.max(...readyAt.values());
-    const after = attempts.filter((at) => at >= restartedAt);
+    const upAt = now();
+    const collect = async () => {
+      const reports = await Promise.all(workers.map(async (worker) => (worker.send({ type: 'report' }), worker.next('figures'))));
+      return {
+        attempts: reports.flatMap((r) => r.attempts),
+        constructed: reports.flatMap((r) => r.constructed),
+        scheduled: reports.flatMap((r) => r.scheduled),
+        readyAt: reports.flatMap((r) => r.readyAt),
+        closedAt: reports.flatMap((r) => r.closedAt),
+      };
+    };
+    let figures = await collect();
+    const deadline = performance.now() + READY_WAIT_MS;
+    while (figures.readyAt.length < clients && performance.now() < deadline) {
+      await sleep(250);
+      figures = await collect();
+    }
+    const ready = figures.readyAt.length === clients;
+    const last = Math.max(...figures.readyAt);
     return {
       jitter,
       clients,
-      readyMs: readyAt.size === clients ? last - restartedAt : Number.POSITIVE_INFINITY,
-      readyAfterUpMs: readyAt.size === clients ? last - upAt : Number.POSITIVE_INFINITY,
-      downMs: upAt - restartedAt,
-      peak: peakInWindow(after, 100),
-      constructedPeak: peakInWindow(constructed.filter((at) => at >= restartedAt), 100),
-      attempts: after.length,
-      closeSpreadMs: Math.max(0, ...closedAt.filter((at) => at !== undefined).map((at) => at - restartedAt)),
-      notReady: clients - readyAt.size,
+      processes,
+      readyMs: ready ? last - killedAt : Number.POSITIVE_INFINITY,
+      readyAfterUpMs: ready ? last - upAt : Number.POSITIVE_INFINITY,
+      downMs: upAt - killedAt,
+      peak: peakInWindow(figures.attempts, 100),
+      constructedPeak: peakInWindow(figures.constructed, 100),
+      scheduledPeak: peakInWindow(figures.scheduled, 100),
+      attempts: figures.attempts.length,
+      closeSpreadMs: Math.max(0, ...figures.closedAt.map((at) => at - killedAt)),
+      notReady: clients - figures.readyAt.length,
     };
   } finally {
-    for (const client of list) client.close();
+    await Promise.all(workers.map((worker) => worker.stop()));
     await server.stop();
   }
 }
+
+interface Worker {
+  send(command: Command): void;
+  next<T extends Report['type']>(type: T): Promise<Extract<Report, { type: T }>>;
+  stop(): Promise<void>;
+}
+
+/** Forks this file as a worker (under the same loader flags, so tsx compiles it too). */
+function startWorker(): Worker {
+  const child: ChildProcess = fork(fileURLToPath(import.meta.url), ['--storm-worker'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const waiting: { type: string; resolve(report: Report): void; reject(error: Error): void }[] = [];
+  child.on('message', (report: Report) => {
+    const at = waiting.findIndex((entry) => entry.type === report.type);
+    if (at >= 0) waiting.splice(at, 1)[0]!.resolve(report);
+  });
+  child.on('exit', (code) => {
+    for (const entry of waiting.splice(0)) entry.reject(new Error(`a storm worker exited (${code}) before it sent "${entry.type}"`));
+  });
+  return {
+    send: (command) => void child.send(command),
+    next: <T extends Report['type']>(type: T) =>
+      new Promise<Extract<Report, { type: T }>>((resolve, reject) =>
+        waiting.push({ type, resolve: (report) => resolve(report as Extract<Report, { type: T }>), reject }),
+      ),
+    async stop() {
+      if (child.exitCode !== null) return;
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.send({ type: 'stop' } satisfies Command);
+      await Promise.race([exited, sleep(10_000)]);
+      if (child.exitCode === null) child.kill('SIGKILL');
+    },
+  };
+}
+
+/** The worker side: runs its share of the clients and records their timeline after `watch`. */
+function runWorker() {
+  const list: Client<ChatContract>[] = [];
+  const attempts: number[] = [];
+  const constructed: number[] = [];
+  const scheduled: number[] = [];
+  const readyAt = new Map<Client<ChatContract>, number>();
+  const closedAt = new Map<Client<ChatContract>, number>();
+  let since = Number.POSITIVE_INFINITY;
+  const reply = (report: Report) => void process.send?.(report);
+
+  process.on('message', async (command: Command) => {
+    if (command.type === 'start') {
+      for (let i = 0; i < command.clients; i += BATCH) {
+        for (let j = i; j < Math.min(command.clients, i + BATCH); j++) {
+          const client = chatClient(
+            command.target,
+            () => {
+              if (now() >= since) attempts.push(now());
+              return command.token;
+            },
+            {
+              retry: { jitter: command.jitter },
+              onAttempt: () => now() >= since && constructed.push(now()),
+              debug: (entry) => entry.kind === 'wait' && now() >= since && scheduled.push(now() + entry.delay),
+            },
+          );
+          client.on('ready', () => now() >= since && !readyAt.has(client) && readyAt.set(client, now()));
+          client.on('close', () => now() >= since && !closedAt.has(client) && closedAt.set(client, now()));
+          list.push(client);
+        }
+        await waitFor(() => list.every((client) => client.state === 'ready'), READY_WAIT_MS, `${list.length} clients to be ready`);
+      }
+      reply({ type: 'ready' });
+    } else if (command.type === 'watch') {
+      since = command.since;
+    } else if (command.type === 'report') {
+      reply({ type: 'figures', attempts, constructed, scheduled, readyAt: [...readyAt.values()], closedAt: [...closedAt.values()] });
+    } else {
+      for (const client of list) client.close();
+      process.disconnect?.();
+      setTimeout(() => process.exit(0), 100).unref();
+    }
+  });
+}
+
+if (process.argv.includes('--storm-worker')) runWorker();
 
 /** Runs the storm with and without jitter and returns the section's rows. */
 export async function stormSection(clients: number): Promise<{ rows: Row[]; figures: StormFigures[] }> {
@@ -116,7 +219,7 @@ export async function stormSection(clients: number): Promise<{ rows: Row[]; figu
   const rows: Row[] = [
     {
       section: SECTION,
-      figure: `${num(clients)} clients: all ready again (from the kill)`,
+      figure: `${num(clients)} clients in ${withJitter.processes} processes: all ready again (from the kill)`,
       value: `${ms(withJitter.readyMs)} (server away ${ms(withJitter.downMs)})`,
       baseline: `no jitter: ${ms(without.readyMs)} (away ${ms(without.downMs)})`,
       comparison: `${times(withJitter.readyMs / without.readyMs)} no jitter`,
@@ -135,7 +238,14 @@ export async function stormSection(clients: number): Promise<{ rows: Row[]; figu
     },
     {
       section: SECTION,
-      figure: 'peak sockets constructed per 100 ms (this process)',
+      figure: 'peak attempts scheduled per 100 ms (the backoff, from `debug`)',
+      value: `${num(withJitter.scheduledPeak)}`,
+      baseline: `no jitter: ${num(without.scheduledPeak)}`,
+      comparison: `${times(withJitter.scheduledPeak / without.scheduledPeak)} no jitter`,
+    },
+    {
+      section: SECTION,
+      figure: 'peak sockets constructed per 100 ms (all processes)',
       value: `${num(withJitter.constructedPeak)} (closes delivered over ${ms(withJitter.closeSpreadMs)})`,
       baseline: `no jitter: ${num(without.constructedPeak)} (over ${ms(without.closeSpreadMs)})`,
       comparison: `${times(withJitter.constructedPeak / without.constructedPeak)} no jitter`,

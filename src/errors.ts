@@ -1,39 +1,83 @@
 /**
- * The error classes. Each has a stable `code`; guards compare `name`, so they also work on errors
- * from another realm (an iframe, a second copy of the library).
+ * The error classes. Each carries its context as fields and a `code` from a closed union; guards
+ * compare `name`, so they also work on errors from another realm (an iframe, a second copy of the
+ * library).
  * @packageDocumentation
  */
+
+/** Where a permission was refused: by the client's own check, or by the server. */
+export type DenialSource = 'local' | 'server';
+
+/** A refusal for a missing permission: the `permission-denied` event and {@link PermissionDeniedError} carry it. */
+export interface PermissionDenial {
+  /** The action that was refused. */
+  action: string;
+  /** The permission it needs, when known. */
+  permission: string | undefined;
+  /** The resource the permission was checked on (`room:general`), for an object-level check. */
+  resource: string | undefined;
+  /** Refused by the client's check before anything was sent, or by the server. */
+  source: DenialSource;
+  /** The id of the refused request frame (server refusals only). */
+  requestId?: string;
+}
+
+/** The `code` of a {@link RequestError}: the server's error code (a handler may add its own). */
+export type RequestErrorCode =
+  | 'bad_request'
+  | 'unauthenticated'
+  | 'unknown_action'
+  | 'not_found'
+  | 'rate_limited'
+  | 'auth_timeout'
+  | 'forbidden'
+  | 'unsupported_protocol'
+  | 'internal'
+  | (string & {});
+
+/** Codes of a bare {@link PermsocketError}: a failed getToken or URL, a bad token, a setup mistake, a failed socket. */
+export type BaseErrorCode = 'error' | 'bad_token' | 'setup' | 'connect_failed';
+
+/** Every `code` a permsocket error can have. */
+export type PermsocketErrorCode =
+  | BaseErrorCode
+  | PermissionDeniedError['code']
+  | AuthError['code']
+  | TimeoutError['code']
+  | ConnectionLostError['code']
+  | QueueFullError['code']
+  | ProtocolError['code']
+  | RequestErrorCode;
 
 /** The base class of every error permsocket throws or emits. */
 export class PermsocketError extends Error {
   override name = 'PermsocketError';
   /** A stable, machine-readable code. */
-  readonly code: string;
-  constructor(code: string, message: string, options?: { cause?: unknown }) {
+  readonly code: PermsocketErrorCode;
+  constructor(code: PermsocketErrorCode, message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.code = code;
   }
 }
 
-/** Where a permission was refused: by the client's own check, or by the server. */
-export type DenialSource = 'local' | 'server';
-
 /** A request refused for a missing permission, by the client's check or by the server. */
-export class PermissionDeniedError extends PermsocketError {
+export class PermissionDeniedError extends PermsocketError implements PermissionDenial {
   override name = 'PermissionDeniedError';
   declare readonly code: 'permission_denied';
-  constructor(
-    readonly action: string,
-    readonly permission: string | undefined,
-    readonly resource: string | undefined,
-    readonly source: DenialSource,
-    message?: string,
-  ) {
+  declare readonly action: string;
+  declare readonly permission: string | undefined;
+  declare readonly resource: string | undefined;
+  declare readonly source: DenialSource;
+  declare readonly requestId?: string;
+  /** `message` defaults to one naming the action, the permission, the resource and who refused. */
+  constructor(denial: PermissionDenial, message?: string) {
+    const { action, permission, resource, source } = denial;
     super(
       'permission_denied',
       message ??
         `"${action}" needs permission ${permission ?? '(unknown)'}${resource ? ` on ${resource}` : ''} (refused ${source === 'local' ? 'locally' : 'by the server'})`,
     );
+    Object.assign(this, denial);
   }
 }
 
@@ -55,21 +99,42 @@ export class AuthError extends PermsocketError {
   }
 }
 
-/** A request (or a getToken call) took longer than its timeout. */
-export class TimeoutError extends PermsocketError {
+/** What a request error knows about its request. */
+export interface RequestContext {
+  /** The action, or undefined when no request was involved (a getToken call, `ready()`). */
+  action: string | undefined;
+  /** Whether a frame for it left this client (the server may have acted on it). */
+  sent: boolean;
+  cause?: unknown;
+}
+
+// The fields TimeoutError and ConnectionLostError share, set once here.
+class RequestContextError extends PermsocketError {
+  /** The request's action; undefined when no request was involved (a getToken call, `ready()`). */
+  declare readonly action: string | undefined;
+  /** Whether the request frame left this client: if so the server may have acted on it. */
+  declare readonly sent: boolean;
+  constructor(code: 'timeout' | 'connection_lost', message: string, { action, sent, cause }: RequestContext) {
+    super(code, message, { cause });
+    Object.assign(this, { action, sent });
+  }
+}
+
+/** A request, a getToken call or `ready()` took longer than its timeout. */
+export class TimeoutError extends RequestContextError {
   override name = 'TimeoutError';
   declare readonly code: 'timeout';
-  constructor(message: string) {
-    super('timeout', message);
+  constructor(message: string, context: RequestContext = { action: undefined, sent: false }) {
+    super('timeout', message, context);
   }
 }
 
 /** The connection dropped, or the client was closed, before a request was answered. */
-export class ConnectionLostError extends PermsocketError {
+export class ConnectionLostError extends RequestContextError {
   override name = 'ConnectionLostError';
   declare readonly code: 'connection_lost';
-  constructor(message: string, options?: { cause?: unknown }) {
-    super('connection_lost', message, options);
+  constructor(message: string, context: RequestContext = { action: undefined, sent: false }) {
+    super('connection_lost', message, context);
   }
 }
 
@@ -97,8 +162,9 @@ export class ProtocolError extends PermsocketError {
 /** Any other error the server answered a request with; `code` is the server's code. */
 export class RequestError extends PermsocketError {
   override name = 'RequestError';
+  declare readonly code: RequestErrorCode;
   constructor(
-    code: string,
+    code: RequestErrorCode,
     message: string,
     readonly action: string,
     readonly retryAfterMs?: number,
@@ -141,3 +207,37 @@ const errorNames: Record<ErrorName, true> = {
   ProtocolError: true,
   RequestError: true,
 };
+
+/** Whether an error means "signed out": any error named AuthError, even one from another copy of the library. */
+export function isAuthError(error: unknown): boolean {
+  return (error as { name?: unknown } | null)?.name === 'AuthError';
+}
+
+/** `error` as an AuthError (a foreign one becomes the cause of a local one). */
+export function asAuthError(error: unknown): AuthError {
+  if (error instanceof AuthError) return error;
+  return new AuthError(error instanceof Error ? error.message : String(error), { cause: error });
+}
+
+/** `error` as a PermsocketError, with `context` saying what failed. */
+export function asPermsocketError(error: unknown, context: string): PermsocketError {
+  if (error instanceof PermsocketError) return error;
+  return new PermsocketError('error', `${context}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+}
+
+/**
+ * The error of a close that ends the client: 4403 (forbidden) and a second 4401 in a row are
+ * AuthErrors, a fatal code (1003, 1009, 4400, 4406) a ProtocolError. `why` is the server's reason.
+ */
+export function closeError(code: number, why: string): AuthError | ProtocolError {
+  const detail = why ? `: ${why}` : '';
+  if (code === 4403) return new AuthError(`the server refused this user (4403${detail})`, { code: 'forbidden' });
+  if (code === 4401) return new AuthError(`the server rejected a fresh token too (4401${detail})`);
+  return new ProtocolError(`the server closed the connection with ${code}${detail}`, code);
+}
+
+/** The error of a request made in a terminal state: closed (connect() first), unauthenticated or forbidden. */
+export function stateError(state: string, action?: string): ConnectionLostError | AuthError {
+  if (state === 'closed') return new ConnectionLostError('the client is closed: call connect() first', { action, sent: false });
+  return new AuthError(`the client is ${state}`, { code: state === 'forbidden' ? 'forbidden' : 'unauthenticated' });
+}

@@ -4,7 +4,7 @@
  * @packageDocumentation
  */
 export { createClient } from './client';
-export type { Client, RequestOptions } from './client';
+export type { Client, ReadyOptions, RequestOptions } from './client';
 export { defineContract, action, event, returns, checkAction, requiredPermission } from './contract';
 export type {
   Contract,
@@ -33,12 +33,13 @@ export {
   RequestError,
   isPermsocketError,
 } from './errors';
-export type { DenialSource, ErrorName } from './errors';
+export type { DenialSource, ErrorName, PermsocketErrorCode, BaseErrorCode, RequestErrorCode, RequestContext } from './errors';
 export { defaults } from './options';
 export type {
   ClientOptions,
   ClientEvents,
   ConnectionState,
+  DebugEntry,
   PermissionDenial,
   PingOptions,
   RetryOptions,

@@ -3,7 +3,7 @@
  * @packageDocumentation
  */
 import type { Contract, EventDataOf, EventName } from './contract';
-import type { AuthError, PermsocketError } from './errors';
+import type { AuthError, PermissionDenial, PermsocketError } from './errors';
 import type { PermissionSet } from './permissions';
 import type { UserInfo } from './protocol';
 
@@ -23,14 +23,17 @@ export type ConnectionState =
 /** A WebSocket constructor: the browser's, or `WebSocket` from the `ws` package in Node. */
 export type WebSocketConstructor = new (url: string, protocols?: string | string[]) => unknown;
 
-/** The payload of the `permission-denied` event. */
-export interface PermissionDenial {
-  action: string;
-  permission: string | undefined;
-  resource: string | undefined;
-  source: 'local' | 'server';
-  requestId?: string;
-}
+export type { PermissionDenial } from './errors';
+
+/**
+ * What the `debug` option receives: every state change, every frame type in and out, and every
+ * reconnect decision (after a close: what the code means; before an attempt: how long it waits).
+ */
+export type DebugEntry =
+  | { kind: 'state'; from: ConnectionState; to: ConnectionState }
+  | { kind: 'frame'; direction: 'in' | 'out'; type: string }
+  | { kind: 'close'; code: number; decision: 'reconnect' | 'reauthenticate' | 'stop' }
+  | { kind: 'wait'; attempt: number; delay: number };
 
 /** The client's own events and the arguments their listeners receive. */
 export interface ClientEvents {
@@ -52,6 +55,9 @@ export interface ClientEvents {
   /** A socket closed (the client decides what to do next from the code); one that never opened is 1006. */
   close: (info: { code: number; reason: string }) => void;
 }
+
+/** The client's own events with the internal `change` one that `client.subscribe` listens to. */
+export type InternalEvents = ClientEvents & { change: () => void };
 
 /** Reconnection settings. Delays are in milliseconds. */
 export interface RetryOptions {
@@ -130,7 +136,10 @@ export interface ClientOptions<C extends Contract> {
    */
   getToken: (context: { reason: TokenReason }) => string | Promise<string>;
   /**
-   * The WebSocket constructor. Node 20 has none: pass `WebSocket` from `ws`.
+   * The WebSocket constructor. Node 20 has none: pass `WebSocket` from `ws`. Read when the client
+   * is about to connect: with neither this nor a global WebSocket, `connect()` (and
+   * `createClient` with `autoConnect`) throws, while a client with `autoConnect: false` can still
+   * be created anywhere (server-side rendering).
    * @default globalThis.WebSocket
    */
   WebSocket?: WebSocketConstructor;
@@ -160,6 +169,12 @@ export interface ClientOptions<C extends Contract> {
    * @default true
    */
   autoConnect?: boolean;
+  /**
+   * Called with every state change, every frame type sent and received and every reconnect
+   * decision, to see what the client does and why. Nothing is built for it when it is absent.
+   * @example debug: (entry) => console.debug('[permsocket]', entry)
+   */
+  debug?: (entry: DebugEntry) => void;
   /** Client event listeners registered before the first connect, so none miss it. */
   on?: { [K in keyof ClientEvents]?: ClientEvents[K] };
   /** Contract event listeners registered before the first connect. */
@@ -183,3 +198,15 @@ export const defaults = {
     connectTimeout: 10_000,
   },
 } as const;
+
+/** The options with every default filled in. */
+export function resolveOptions<C extends Contract>(options: ClientOptions<C>) {
+  return {
+    retry: { ...defaults.retry, ...options.retry },
+    ping: { ...defaults.ping, ...options.ping },
+    requestTimeout: options.requestTimeout ?? defaults.requestTimeout,
+    maxQueued: options.maxQueued ?? defaults.maxQueued,
+    refreshSkew: options.refreshSkew ?? defaults.refreshSkew,
+    autoConnect: options.autoConnect ?? defaults.autoConnect,
+  };
+}

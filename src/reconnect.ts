@@ -3,7 +3,7 @@
  * the backoff delay with full jitter.
  * @packageDocumentation
  */
-import { CloseCode } from './protocol';
+import type { CloseCode } from './protocol';
 
 /** What the client does after a socket closed (a close the client itself asked for aside). */
 export type CloseDecision =
@@ -14,6 +14,7 @@ export type CloseDecision =
   /** Stop for good, in this terminal state. */
   | { action: 'stop'; state: 'closed' | 'forbidden' };
 
+// The codes are literals checked against CloseCode (`satisfies`), so the table stays out of the bundle.
 /**
  * Decides what a close code means, per the protocol's table. Codes the protocol does not name
  * (1002, 1005, 1008, other 4xxx, ...) reconnect with backoff: retrying slowly is safer than
@@ -21,16 +22,16 @@ export type CloseDecision =
  */
 export function decideOnClose(code: number): CloseDecision {
   switch (code) {
-    case CloseCode.UnsupportedData:
-    case CloseCode.MessageTooBig:
-    case CloseCode.BadRequest:
-    case CloseCode.UnsupportedProtocol:
+    case (1003 satisfies typeof CloseCode.UnsupportedData):
+    case (1009 satisfies typeof CloseCode.MessageTooBig):
+    case (4400 satisfies typeof CloseCode.BadRequest):
+    case (4406 satisfies typeof CloseCode.UnsupportedProtocol):
       return { action: 'stop', state: 'closed' };
-    case CloseCode.Forbidden:
+    case (4403 satisfies typeof CloseCode.Forbidden):
       return { action: 'stop', state: 'forbidden' };
-    case CloseCode.Unauthenticated:
+    case (4401 satisfies typeof CloseCode.Unauthenticated):
       return { action: 'reauthenticate' };
-    case CloseCode.RateLimited:
+    case (4429 satisfies typeof CloseCode.RateLimited):
       return { action: 'reconnect', rateLimited: true };
     default:
       return { action: 'reconnect', rateLimited: false };

@@ -1,23 +1,13 @@
 /**
- * Requests: the bounded offline queue, the requests in flight with their ids, timeouts and abort
- * signals. Each request settles exactly once.
+ * Requests: the call-time permission check, the bounded offline queue, the requests in flight with
+ * their ids, timeouts and abort signals, and sending them once the client is ready. Each request
+ * settles exactly once.
  * @packageDocumentation
  */
-import type { ActionDefinition } from './contract';
-import { ConnectionLostError, QueueFullError, TimeoutError } from './errors';
-
-/** One request from the call to `request()` until it settles. */
-export interface PendingRequest {
-  readonly action: string;
-  readonly payload: unknown;
-  readonly definition: ActionDefinition<unknown, unknown>;
-  /** The id of the frame in flight, if one was sent; a re-sent request gets a new one. */
-  id: string | undefined;
-  /** Whether it was already re-sent once after a lost connection. */
-  resent: boolean;
-  resolve(value: unknown): void;
-  reject(error: unknown): void;
-}
+import { checkAction, type ActionDefinition } from './contract';
+import { ConnectionLostError, PermissionDeniedError, QueueFullError, RequestError, TimeoutError, type PermissionDenial } from './errors';
+import { EMPTY_PERMISSIONS, type PermissionSet } from './permissions';
+import type { RequestFrame, ResultErrorFrame, ResultOkFrame } from './protocol';
 
 /** Per-request settings. */
 export interface RequestOptions {
@@ -27,128 +17,178 @@ export interface RequestOptions {
   signal?: AbortSignal;
 }
 
-/** The queue and the in-flight table of one client. */
-export interface RequestTracker {
-  /** Registers a request; it waits in the queue until {@link RequestTracker.next} or is sent now. */
-  add(
-    action: string,
-    payload: unknown,
-    definition: ActionDefinition<unknown, unknown>,
-    timeout: number,
-    signal: AbortSignal | undefined,
-  ): { request: PendingRequest; promise: Promise<unknown> };
-  /** Queues a request for the next connection; throws QueueFullError past `maxQueued`. */
-  enqueue(request: PendingRequest): void;
-  /** Removes and returns the oldest queued request, or undefined when none waits. */
-  next(): PendingRequest | undefined;
-  /** Records a request as sent under a new, connection-unique id. */
-  sent(request: PendingRequest): string;
-  /** Settles the request in flight under `id`; returns it, or undefined for an unknown or late id. */
-  settle(id: string): PendingRequest | undefined;
+/**
+ * One request from the call to `request()` until it settles, exactly once. A class rather than
+ * closures: nothing is allocated per request but the object and its promise, so a busy socket
+ * costs little more than raw `ws`. It is its own abort listener (`handleEvent`).
+ */
+class PendingRequest {
+  /** The id of the frame in flight, if one is; a re-sent request gets a new one. */
+  id: string | undefined = undefined;
+  /** Whether a frame for it ever left this client. */
+  sent = false;
+  /** Whether it was already re-sent once after a lost connection. */
+  resent = false;
+  readonly promise: Promise<unknown>;
+  private settled = false;
+  private readonly timer: ReturnType<typeof setTimeout>;
+  private succeed!: (value: unknown) => void;
+  private fail!: (error: unknown) => void;
+
+  constructor(
+    readonly action: string,
+    readonly payload: unknown,
+    readonly definition: ActionDefinition<unknown, unknown>,
+    readonly timeout: number,
+    private readonly signal: AbortSignal | undefined,
+    private readonly done: (request: PendingRequest) => void,
+  ) {
+    this.promise = new Promise((resolve, reject) => ((this.succeed = resolve), (this.fail = reject)));
+    this.timer = setTimeout(expire, timeout, this);
+    signal?.addEventListener('abort', this, { once: true });
+  }
+  resolve(value: unknown) {
+    if (this.finish()) this.succeed(value);
+  }
+  reject(error: unknown) {
+    if (this.finish()) this.fail(error);
+  }
+  handleEvent() {
+    this.reject(this.signal?.reason);
+  }
+  private finish() {
+    if (this.settled) return false;
+    this.settled = true;
+    clearTimeout(this.timer);
+    this.signal?.removeEventListener('abort', this);
+    this.done(this);
+    return true;
+  }
+}
+
+function expire(request: PendingRequest) {
+  const where = request.sent ? 'it was sent, so the server may still have acted on it' : 'it was never sent';
+  request.reject(new TimeoutError(`"${request.action}" got no answer within ${request.timeout} ms (${where})`, { action: request.action, sent: request.sent }));
+}
+
+/** What the requests need from the client. */
+export interface RequestsHost {
+  /** Whether frames may be sent now (the client is ready). */
+  ready(): boolean;
+  /** The current permission snapshot. */
+  permissions(): PermissionSet;
+  send(frame: RequestFrame): void;
+  /** A request was refused for a missing permission (the `permission-denied` event). */
+  denied(denial: PermissionDenial): void;
+}
+
+/** The requests of one client. */
+export interface Requests {
+  /**
+   * Checks the permissions (when a snapshot exists), then sends the request or queues it for the
+   * next ready connection; resolves with the result.
+   */
+  request(action: string, payload: unknown, definition: ActionDefinition<unknown, unknown>, timeout: number, signal: AbortSignal | undefined): Promise<unknown>;
+  /** Sends the queued requests, oldest first, each checked against the current permissions. */
+  flush(): void;
+  /** Settles the request a `res` frame answers; an unknown or late id is ignored. */
+  answer(frame: ResultOkFrame | ResultErrorFrame): void;
   /**
    * The socket dropped: requests in flight are rejected with ConnectionLostError, except
    * idempotent ones not yet re-sent, which go back to the front of the queue.
    */
   connectionLost(): void;
-  /** Rejects everything queued and in flight with `error` (the client entered a terminal state). */
-  rejectAll(error: Error): void;
-  /** How many requests are queued. */
-  readonly queued: number;
+  /** Rejects everything queued and in flight (the client entered a terminal state). */
+  rejectAll(error: (action: string, sent: boolean) => Error): void;
 }
 
-/** Creates the request tracker; `maxQueued` bounds the offline queue. */
-export function createRequestTracker(maxQueued: number): RequestTracker {
+/** Creates the requests of one client; `maxQueued` bounds the offline queue. */
+export function createRequests(host: RequestsHost, maxQueued: number): Requests {
   let queue: PendingRequest[] = [];
   const inflight = new Map<string, PendingRequest>();
   let counter = 0;
   // A prefix per client makes ids readable in server logs and unique across clients' tabs.
   const prefix = Math.random().toString(36).slice(2, 8);
-
   const forget = (request: PendingRequest) => {
     if (request.id !== undefined) inflight.delete(request.id);
     const at = queue.indexOf(request);
     if (at >= 0) queue.splice(at, 1);
   };
 
+  function deny(denial: PermissionDenial, message?: string) {
+    host.denied(denial);
+    return new PermissionDeniedError(denial, message);
+  }
+  /** The local refusal of a request by the current permissions, if they refuse it. */
+  function refused({ action, definition, payload }: Pick<PendingRequest, 'action' | 'definition' | 'payload'>) {
+    const verdict = checkAction(definition, payload, host.permissions());
+    return verdict.allowed ? undefined : deny({ action, permission: verdict.permission, resource: verdict.resource, source: 'local' });
+  }
+
+  /** Sends one request now, unless the current permissions refuse it. */
+  function dispatch(request: PendingRequest) {
+    const error = refused(request);
+    if (error) return request.reject(error);
+    const id = `${prefix}${(++counter).toString(36)}`;
+    request.id = id;
+    request.sent = true;
+    inflight.set(id, request);
+    host.send({ type: 'req', id, action: request.action, payload: request.payload ?? null });
+  }
+
   return {
-    add(action, payload, definition, timeout, signal) {
-      let request!: PendingRequest;
-      const promise = new Promise<unknown>((resolve, reject) => {
-        let done = false;
-        const finish = (settle: () => void) => {
-          if (done) return;
-          done = true;
-          clearTimeout(timer);
-          signal?.removeEventListener('abort', onAbort);
-          forget(request);
-          settle();
-        };
-        const onAbort = () => finish(() => reject(signal?.reason));
-        const timer = setTimeout(
-          () => finish(() => reject(new TimeoutError(`"${action}" got no answer within ${timeout} ms`))),
-          timeout,
-        );
-        signal?.addEventListener('abort', onAbort, { once: true });
-        request = {
-          action,
-          payload,
-          definition,
-          id: undefined,
-          resent: false,
-          resolve: (value) => finish(() => resolve(value)),
-          reject: (error) => finish(() => reject(error)),
-        };
-      });
-      return { request, promise };
+    request(action, payload, definition, timeout, signal) {
+      if (signal?.aborted) return Promise.reject(signal.reason);
+      // With a snapshot, refuse at call time; before the first one, the check runs at flush.
+      const error = host.permissions() !== EMPTY_PERMISSIONS && refused({ action, definition, payload });
+      if (error) return Promise.reject(error);
+      const request = new PendingRequest(action, payload, definition, timeout, signal, forget);
+      if (host.ready() && queue.length === 0) dispatch(request);
+      else if (queue.length >= maxQueued) request.reject(new QueueFullError(maxQueued));
+      else queue.push(request);
+      return request.promise;
     },
-    enqueue(request) {
-      if (queue.length >= maxQueued) {
-        request.reject(new QueueFullError(maxQueued));
-        return;
-      }
-      queue.push(request);
+    // One at a time from the live queue: a listener that closes the client stops the loop (the rest
+    // were rejected while still queued), and a request made from a listener queues behind the rest.
+    flush() {
+      let request: PendingRequest | undefined;
+      while (host.ready() && (request = queue.shift())) dispatch(request);
     },
-    next() {
-      return queue.shift();
-    },
-    sent(request) {
-      const id = `${prefix}${(++counter).toString(36)}`;
-      request.id = id;
-      inflight.set(id, request);
-      return id;
-    },
-    settle(id) {
-      const request = inflight.get(id);
-      if (request) inflight.delete(id);
-      return request;
+    answer(frame) {
+      const request = inflight.get(frame.id);
+      if (!request) return;
+      if (frame.ok) return request.resolve(frame.data);
+      const error = frame.error;
+      request.reject(
+        error.code === 'permission_denied'
+          ? deny({ action: request.action, permission: error.permission, resource: error.resource, source: 'server', requestId: frame.id }, error.message)
+          : new RequestError(error.code, error.message, request.action, error.retryAfterMs),
+      );
     },
     connectionLost() {
       const retry: PendingRequest[] = [];
-      for (const request of [...inflight.values()]) {
-        inflight.delete(request.id as string);
+      for (const [id, request] of [...inflight]) {
+        inflight.delete(id);
         request.id = undefined;
         if (request.definition.idempotent && !request.resent) {
           request.resent = true;
           retry.push(request);
         } else {
+          const why = request.resent ? 'it had been re-sent once already' : 'the action is not idempotent';
           request.reject(
-            new ConnectionLostError(
-              `the connection dropped before "${request.action}" was answered; it was not re-sent because ${
-                request.resent ? 'it had been re-sent once already' : 'the action is not idempotent'
-              }`,
-            ),
+            new ConnectionLostError(`the connection dropped before "${request.action}" was answered; it was not re-sent because ${why}`, {
+              action: request.action,
+              sent: true,
+            }),
           );
         }
       }
       queue = [...retry, ...queue];
     },
     rejectAll(error) {
-      for (const request of [...queue, ...inflight.values()]) request.reject(error);
+      for (const request of [...queue, ...inflight.values()]) request.reject(error(request.action, request.sent));
       queue = [];
       inflight.clear();
-    },
-    get queued() {
-      return queue.length;
     },
   };
 }

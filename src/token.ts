@@ -59,7 +59,7 @@ export interface TokenManager {
   readonly expiresAt: number | null;
   /** Stops the timer but keeps `expiresAt`: the token stays valid while the client reconnects. */
   pause(): void;
-  /** Stops the timers and forgets the session and any getToken call still running. */
+  /** Stops the timers and forgets the session; a getToken call still running rejects at once. */
   stop(): void;
 }
 
@@ -73,7 +73,7 @@ export function createTokenManager(options: {
   refreshSkew: number;
   onRefreshDue: () => void;
 }): TokenManager {
-  let inflight: { reason: TokenReason; call: Promise<TokenInfo>; limit: ReturnType<typeof setTimeout> | undefined } | null = null;
+  let inflight: { reason: TokenReason; call: Promise<TokenInfo>; cancel(): void } | null = null;
   let expiresAt: number | null = null;
   let refreshAt: number | null = null;
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -99,7 +99,12 @@ export function createTokenManager(options: {
       // A rejected token forces a new call: a fetch already running may return that very token.
       if (inflight && (reason !== 'rejected' || inflight.reason === 'rejected')) return inflight.call;
       let limit: ReturnType<typeof setTimeout> | undefined;
+      let cancel!: () => void;
       const call = new Promise<TokenInfo>((resolve, reject) => {
+        cancel = () => {
+          clearTimeout(limit);
+          reject(new PermsocketError('error', 'the client stopped while getToken was running'));
+        };
         limit = setTimeout(
           () => reject(new TimeoutError(`getToken did not return within ${options.timeout} ms`)),
           options.timeout,
@@ -118,7 +123,7 @@ export function createTokenManager(options: {
             },
           );
       });
-      inflight = { reason, call, limit };
+      inflight = { reason, call, cancel };
       // A result that arrives after its timeout is dropped: the promise has settled already.
       const release = () => {
         if (inflight?.call === call) inflight = null;
@@ -148,9 +153,9 @@ export function createTokenManager(options: {
       refreshAt = null;
     },
     stop() {
-      // A call still running is forgotten: its timeout timer must not keep a Node process alive,
-      // and the next connect() starts a call of its own rather than waiting on this one.
-      if (inflight) clearTimeout(inflight.limit);
+      // A call still running is given up: its timeout timer must not keep a Node process alive,
+      // whoever waits on it goes on at once, and the next connect() starts a call of its own.
+      inflight?.cancel();
       inflight = null;
       clearTimeout(timer);
       refreshAt = null;

@@ -77,7 +77,7 @@ describe('what the user is told when a request fails', () => {
   it('treats a deletion answered not_found as done: the message is gone either way', () => {
     expect(deleteLeftItGone(new RequestError('not_found', 'no message "7"', 'chat.delete'))).toBe(true);
     expect(deleteLeftItGone(new RequestError('internal', 'oops', 'chat.delete'))).toBe(false);
-    expect(deleteLeftItGone(new PermissionDeniedError('chat.delete', 'chat.delete_message', 'room:general', 'server'))).toBe(false);
+    expect(deleteLeftItGone(new PermissionDeniedError({ action: 'chat.delete', permission: 'chat.delete_message', resource: 'room:general', source: 'server' }))).toBe(false);
     expect(deleteLeftItGone(new ConnectionLostError('dropped'))).toBe(false);
   });
 });

@@ -86,6 +86,20 @@ export function createFakeClient(grants: string[] = []): FakeClient {
       set.add(wrapped);
       return () => void set.delete(wrapped);
     },
+    once(name, listener) {
+      const set = listeners(clientEvents, name);
+      const wrapped = (...args: unknown[]) => {
+        set.delete(wrapped);
+        (listener as (...args: unknown[]) => void)(...args);
+      };
+      set.add(wrapped);
+      return () => void set.delete(wrapped);
+    },
+    off(name, listener) {
+      clientEvents.get(name)?.delete(listener as (...args: unknown[]) => void);
+    },
+    ready: () => (state === 'ready' ? Promise.resolve() : Promise.reject(new Error(`the fake client is ${state}`))),
+    [Symbol.dispose]: () => undefined,
     subscribe(listener) {
       changes.add(listener);
       return () => void changes.delete(listener);

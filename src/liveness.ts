@@ -1,0 +1,45 @@
+/**
+ * Liveness: pings while ready, and the dead-socket timeout. Any frame from the server counts as a
+ * sign of life; with none within `timeout` after a ping (or after `auth`), the socket is dead.
+ * @packageDocumentation
+ */
+
+/** The liveness {@link createLiveness} returns. */
+export interface Liveness {
+  /** Starts pinging every `interval` (the client is ready). */
+  start(): void;
+  /** Expects a frame from the server within `timeout` (after a ping, `auth` or `auth.refresh`). */
+  expect(): void;
+  /** A frame came: the socket is alive. */
+  heard(): void;
+  /** Stops pinging and expecting (the socket is gone). */
+  stop(): void;
+}
+
+/** Creates the liveness check: `ping` sends one, `dead` is called when the server went silent. */
+export function createLiveness(options: { interval: number; timeout: number; ping(): void; dead(): void }): Liveness {
+  let pingTimer: ReturnType<typeof setInterval> | undefined;
+  let deadline: ReturnType<typeof setTimeout> | undefined;
+  const liveness: Liveness = {
+    start() {
+      clearInterval(pingTimer);
+      if (options.interval > 0) pingTimer = setInterval(options.ping, options.interval);
+    },
+    expect() {
+      deadline ??= setTimeout(() => {
+        deadline = undefined;
+        options.dead();
+      }, options.timeout);
+    },
+    heard() {
+      clearTimeout(deadline);
+      deadline = undefined;
+    },
+    stop() {
+      clearInterval(pingTimer);
+      pingTimer = undefined;
+      liveness.heard();
+    },
+  };
+  return liveness;
+}

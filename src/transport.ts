@@ -1,0 +1,171 @@
+/**
+ * The transport: partysocket's reconnecting socket, adapted. partysocket owns the socket's life
+ * (its reconnect loop, the connect timeout, `shouldReconnectOnClose`); this file configures it to
+ * add no delay and buffer nothing of its own, and turns its events into one plain shape.
+ * @packageDocumentation
+ */
+import * as partysocketWs from 'partysocket/ws';
+import { PermsocketError } from './errors';
+import type { WebSocketConstructor } from './options';
+import { SUBPROTOCOL, type CloseCode } from './protocol';
+
+// Literals checked against CloseCode, so its table stays out of the bundle.
+const NORMAL = 1000 satisfies typeof CloseCode.Normal;
+const ABNORMAL = 1006 satisfies typeof CloseCode.Abnormal;
+
+/** A close as the client sees it: one per socket, whether it ever opened or not. */
+export interface CloseInfo {
+  code: number;
+  reason: string;
+  /** Whether the socket had opened (false: the URL, the handshake or the connect timeout failed). */
+  opened: boolean;
+  /** Whether the client closed it itself ({@link Transport.drop} or {@link Transport.stop}). */
+  requested: boolean;
+  /** For a socket that never opened: what probably went wrong, for the `error` event. */
+  error?: PermsocketError;
+}
+
+/** What the transport reports. */
+export interface TransportEvents {
+  open(): void;
+  message(data: unknown): void;
+  close(info: CloseInfo): void;
+}
+
+/** The socket the client talks through. */
+export interface Transport {
+  /** Starts connecting (again); partysocket awaits `url` before each attempt. */
+  start(): void;
+  /** Closes the current socket and lets the reconnect loop go on. */
+  drop(code: number, reason: string): void;
+  /** Closes the socket for good, until the next {@link Transport.start}. */
+  stop(reason: string): void;
+  /** Sends a text frame on an open socket; returns false when none is open. */
+  send(text: string): boolean;
+}
+
+/** The part of partysocket's ReconnectingWebSocket the transport uses. */
+interface ReconnectingSocket {
+  readyState: number;
+  send(data: string): boolean;
+  close(code?: number, reason?: string): void;
+  reconnect(code?: number, reason?: string): void;
+  onopen: ((event: unknown) => void) | null;
+  onmessage: ((event: { data: unknown }) => void) | null;
+  onclose: ((event: { code: number; reason?: string; target?: unknown }) => void) | null;
+  onerror: ((event: unknown) => void) | null;
+}
+type ReconnectingSocketClass = new (url: () => Promise<string>, protocols: string[], options: object) => ReconnectingSocket;
+
+// partysocket's CommonJS build hands out a module object rather than the class: unwrap it.
+function socketClass(module: unknown): ReconnectingSocketClass {
+  let value = module as { default?: unknown };
+  while (typeof value !== 'function' && value && 'default' in value) value = value.default as { default?: unknown };
+  return value as unknown as ReconnectingSocketClass;
+}
+
+/** Creates the transport; `url` is awaited before every attempt (the client's backoff and token live there). */
+export function createTransport(options: {
+  url: () => Promise<string>;
+  WebSocket: WebSocketConstructor | undefined;
+  connectTimeout: number;
+  /** False for a close code after which partysocket must not reconnect. */
+  shouldReconnect(code: number): boolean;
+  events: TransportEvents;
+}): Transport {
+  const { events } = options;
+  let socket: ReconnectingSocket | undefined;
+  // The current attempt's socket: whether it opened, and whether its close was reported already.
+  let opened = false;
+  let reported = true;
+  // The close the client asked for, so its synchronous close event is reported as requested.
+  let requested: { code: number; reason: string } | null = null;
+
+  /**
+   * The one place partysocket's events are normalised. A failed attempt (a socket error, the
+   * connect timeout, a constructor that threw) reaches `onclose` as partysocket's own close 1000,
+   * an event it built itself and never dispatched (so it has no target); browsers call that 1006.
+   */
+  function closed(event: { code: number; reason?: string; target?: unknown }): void {
+    if (reported) return;
+    reported = true;
+    const asked = requested;
+    requested = null;
+    const synthetic = !event.target && event.code === NORMAL && !asked;
+    const info: CloseInfo = {
+      code: synthetic ? ABNORMAL : event.code,
+      reason: synthetic ? '' : (event.reason ?? ''),
+      opened,
+      requested: asked !== null,
+    };
+    if (!opened && !asked) {
+      const why = event.reason === 'timeout' ? `did not open within connectTimeout (${options.connectTimeout} ms)` : 'closed before it opened (1006)';
+      info.error = new PermsocketError(
+        'connect_failed',
+        `the WebSocket ${why}: is the URL reachable? Did the server refuse the handshake (HTTP 403 for an Origin not on its allowlist) or the ${SUBPROTOCOL} subprotocol?`,
+      );
+    }
+    events.close(info);
+  }
+
+  function create(): ReconnectingSocket {
+    const Socket = socketClass(partysocketWs);
+    const created = new Socket(
+      async () => {
+        const url = await options.url();
+        opened = false;
+        reported = false;
+        return url;
+      },
+      [SUBPROTOCOL],
+      {
+        // Without the option partysocket takes the global WebSocket at each attempt (msw patches it).
+        WebSocket: options.WebSocket,
+        startClosed: true,
+        // The client's own full-jitter backoff runs in the URL provider: partysocket adds no delay.
+        minReconnectionDelay: 0,
+        maxReconnectionDelay: 0,
+        reconnectionDelayGrowFactor: 1,
+        connectionTimeout: options.connectTimeout,
+        // Nothing may go out before `auth`: the client queues requests itself.
+        maxEnqueuedMessages: 0,
+        shouldReconnectOnClose: (event: { code: number }) => options.shouldReconnect(event.code),
+      },
+    );
+    // The on* handlers get partysocket's events as they are (addEventListener gets clones).
+    created.onopen = () => {
+      opened = true;
+      events.open();
+    };
+    created.onmessage = (event) => events.message(event.data);
+    created.onclose = closed;
+    // A constructor that threw on the very first attempt reports only an error, no close.
+    created.onerror = () => closed({ code: NORMAL });
+    return created;
+  }
+
+  return {
+    start() {
+      if (!options.WebSocket && typeof globalThis.WebSocket === 'undefined') {
+        throw new PermsocketError('setup', 'no WebSocket here (Node 20 has none): pass one in the `WebSocket` option, e.g. `WebSocket` from the `ws` package');
+      }
+      socket ??= create();
+      socket.reconnect();
+    },
+    drop(code, reason) {
+      if (socket?.readyState !== 1) return;
+      requested = { code, reason };
+      socket.reconnect(code, reason);
+    },
+    stop(reason) {
+      // close() reports the close at once when a socket is open or opening, and nothing otherwise.
+      requested = { code: NORMAL, reason };
+      socket?.close(NORMAL, reason);
+      reported = true;
+      requested = null;
+    },
+    send(text) {
+      return socket?.readyState === 1 ? socket.send(text) : false;
+    },
+  };
+}
