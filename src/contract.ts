@@ -131,17 +131,17 @@ export function action<Payload, Result = unknown, Parsed = Payload>(
   options: ActionOptions<Payload, Result, Parsed>,
   // NoInfer: inside defineContract the expected type would otherwise make an unset Result `any`.
 ): ActionDefinition<Payload, NoInfer<Result>, Parsed> {
-  const resource = options.resource;
-  const schema = options.payload;
+  const { resource, payload: schema } = options;
+  const template = typeof resource == 'string' ? resource : undefined;
   // Checked when the contract is defined, so a typo fails at startup rather than on a request.
-  if (typeof resource === 'string' && !TEMPLATE.test(resource)) {
-    throw new TypeError(`resource template "${resource}": put payload field names in braces, as in 'room:{room}'`);
+  if (template !== undefined && !TEMPLATE.test(template)) {
+    throw new TypeError(`resource template "${template}": put payload field names in braces, as in 'room:{room}'`);
   }
   if (schema && typeof schema['~standard']?.validate != 'function') throw new TypeError('payload expects a Standard Schema');
   return Object.freeze({
     permission: options.permission,
-    resource: typeof resource === 'string' ? (payload: Payload) => renderTemplate(resource, payload) : resource,
-    resourceTemplate: typeof resource === 'string' ? resource : undefined,
+    resource: template === undefined ? (resource as ((payload: Payload) => string) | undefined) : (payload: Payload) => renderTemplate(template, payload),
+    resourceTemplate: template,
     idempotent: options.idempotent ?? false,
     payload: schema,
   });
