@@ -8,6 +8,7 @@ const alias = [
   { find: /^permsocket\/protocol$/, replacement: src('protocol.ts') },
   { find: /^permsocket\/react$/, replacement: src('react/index.ts') },
   { find: /^permsocket\/server$/, replacement: src('server/index.ts') },
+  { find: /^permsocket\/testing$/, replacement: src('testing/index.ts') },
   { find: /^permsocket$/, replacement: src('index.ts') },
 ];
 
@@ -21,6 +22,15 @@ export default defineConfig({
           name: 'unit',
           include: ['test/unit/**/*.test.ts', 'test/types/**/*.test-d.ts'],
           setupFiles: ['test/unit/setup.ts'],
+          environment: 'node',
+        },
+      },
+      {
+        resolve: { alias },
+        test: {
+          name: 'testing',
+          include: ['test/testing/**/*.test.ts'],
+          setupFiles: ['test/testing/setup.ts'],
           environment: 'node',
         },
       },

@@ -7,7 +7,7 @@
 import { defineConfig, type TestProjectInlineConfiguration } from 'vitest/config';
 import base from './vitest.config';
 
-const MUTATION_PROJECTS = new Set(['unit', 'react', 'server-unit']);
+const MUTATION_PROJECTS = new Set(['unit', 'react', 'testing', 'server-unit']);
 
 const projects = (base.test?.projects ?? []) as TestProjectInlineConfiguration[];
 

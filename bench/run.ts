@@ -37,7 +37,7 @@ const COUNTS = quick
       refresh: { clients: 50, refreshes: 80, maxMs: 20_000, pauseMs: 50 },
     }
   : {
-      roundTrip: { warmup: 3_000, throughputRequests: 20_000, latencyRequests: 5_000, runs: 5, inFlight: 64, slowCap: 300 },
+      roundTrip: { warmup: 3_000, throughputRequests: 20_000, latencyRequests: 5_000, runs: 5, inFlight: 64, slowCap: 2_000 },
       permissions: { checks: 5_000_000, serverIterations: 20_000, runs: 5 },
       stormClients: 1_000,
       capacity: { connections: 10_000, settleMs: 2_000 },

@@ -132,15 +132,25 @@ export function createTransport(options: {
         shouldReconnectOnClose: (event: { code: number }) => options.shouldReconnect(event.code),
       },
     );
-    // The on* handlers get partysocket's events as they are (addEventListener gets clones).
-    created.onopen = () => {
+    // The on* handlers get partysocket's events as they are (addEventListener gets clones). Some
+    // EventTargets (happy-dom's) also call on* handlers for the clone partysocket dispatches on
+    // itself: that second call, whose target is the partysocket, is not a second event.
+    const own = (event: unknown) => (event as { target?: unknown } | null)?.target === created;
+    created.onopen = (event) => {
+      if (own(event)) return;
       opened = true;
       events.open();
     };
-    created.onmessage = (event) => events.message(event.data);
-    created.onclose = closed;
+    created.onmessage = (event) => {
+      if (!own(event)) events.message(event.data);
+    };
+    created.onclose = (event) => {
+      if (!own(event)) closed(event);
+    };
     // A constructor that threw on the very first attempt reports only an error, no close.
-    created.onerror = () => closed({ code: NORMAL });
+    created.onerror = (event) => {
+      if (!own(event)) closed({ code: NORMAL });
+    };
     return created;
   }
 

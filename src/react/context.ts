@@ -7,6 +7,7 @@ import type { Client } from '../client';
 import type { Contract } from '../contract';
 
 const ClientContext = createContext<Client<Contract> | null>(null);
+// Stryker disable next-line StringLiteral: the name only labels the provider in React DevTools
 ClientContext.displayName = 'PermsocketClient';
 
 /** Props of {@link PermsocketProvider}. */

@@ -1,14 +1,13 @@
-import { act, cleanup, render, screen } from '@testing-library/react';
-import { afterEach, describe, expect, it } from 'vitest';
+import { render, screen } from '@testing-library/react';
+import { describe, expect, it } from 'vitest';
 import { Can, PermsocketProvider } from 'permsocket/react';
-import { createFakeClient } from './fake-client';
+import { settle, useNotesServer } from './kit';
 
-// Without vitest globals, testing-library cannot register its own cleanup.
-afterEach(cleanup);
+const { fake, connect } = useNotesServer();
 
 describe('<Can>', () => {
-  it('renders its children only while the action is allowed', () => {
-    const client = createFakeClient(['notes.add_note']);
+  it('renders its children only while the server’s grants allow the action', async () => {
+    const client = await connect(['notes.add_note']);
     render(
       <PermsocketProvider client={client}>
         <Can action="notes.write" payload={{ board: 'a', text: 'hi' }}>
@@ -17,14 +16,16 @@ describe('<Can>', () => {
       </PermsocketProvider>,
     );
     expect(screen.getByRole('button', { name: 'Write' })).toBeTruthy();
-    act(() => client.setGrants(2, []));
+    fake.setGrants([]);
+    await settle();
     expect(screen.queryByRole('button', { name: 'Write' })).toBeNull();
-    act(() => client.setGrants(3, ['notes.add_note@board:a']));
+    fake.setGrants(['notes.add_note@board:a']);
+    await settle();
     expect(screen.getByRole('button', { name: 'Write' })).toBeTruthy();
   });
 
-  it('renders the fallback when the action is refused', () => {
-    const client = createFakeClient(['notes.add_note@board:a']);
+  it('renders the fallback when the action is refused', async () => {
+    const client = await connect(['notes.add_note@board:a']);
     render(
       <PermsocketProvider client={client}>
         <Can action="notes.write" payload={{ board: 'b', text: 'hi' }} fallback={<p>Read only</p>}>
@@ -36,8 +37,8 @@ describe('<Can>', () => {
     expect(screen.queryByRole('button', { name: 'Write' })).toBeNull();
   });
 
-  it('without a payload asks for the permission on every resource', () => {
-    const client = createFakeClient(['notes.add_note@board:a']);
+  it('without a payload asks for the permission on every resource', async () => {
+    const client = await connect(['notes.add_note@board:a']);
     render(
       <PermsocketProvider client={client}>
         <Can action="notes.write" fallback={<p>Not everywhere</p>}>
@@ -46,5 +47,25 @@ describe('<Can>', () => {
       </PermsocketProvider>,
     );
     expect(screen.getByText('Not everywhere')).toBeTruthy();
+  });
+
+  it('renders the fallback until the client has signed in, then the children', async () => {
+    fake.setLatency(500);
+    const client = await connect(['notes.add_note'], { wait: false });
+    render(
+      <PermsocketProvider client={client}>
+        <Can action="notes.clear" fallback={<p>Not yet</p>}>
+          <p>Clear</p>
+        </Can>
+        <Can action="notes.write" payload={{ board: 'a', text: '' }} fallback={<p>Signing in</p>}>
+          <p>Write</p>
+        </Can>
+      </PermsocketProvider>,
+    );
+    await settle(499);
+    expect(screen.getByText('Signing in')).toBeTruthy();
+    await settle(1);
+    expect(screen.getByText('Write')).toBeTruthy();
+    expect(screen.getByText('Not yet')).toBeTruthy();
   });
 });

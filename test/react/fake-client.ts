@@ -1,6 +1,8 @@
 /**
- * A Client implementation with no network: tests set its state, permissions and events by hand
- * and can count the listeners the bindings leave behind.
+ * A Client implementation with no network, for the few binding tests that need a client scripted
+ * beyond what a server can make it do: count the listeners left on a client swapped out of the
+ * provider, switch users in place. Every other React test runs a real client against
+ * permsocket/testing (see kit.ts).
  */
 import {
   action,

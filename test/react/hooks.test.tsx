@@ -1,6 +1,7 @@
-import { act, cleanup, render, renderHook } from '@testing-library/react';
+import { render, renderHook } from '@testing-library/react';
 import type { ReactNode } from 'react';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import type { Client } from 'permsocket';
 import {
   PermsocketProvider,
   useCan,
@@ -11,36 +12,38 @@ import {
   useExpiresAt,
   usePermission,
   usePermissions,
+  useUser,
 } from 'permsocket/react';
-import { createFakeClient, type FakeClient } from './fake-client';
+import { settle, useNotesServer, type NotesContract } from './kit';
 
-// Without vitest globals, testing-library cannot register its own cleanup.
-afterEach(cleanup);
+const { fake, connect } = useNotesServer();
 
-function wrapperFor(client: FakeClient) {
+function wrapperFor(client: Client<NotesContract>) {
   return ({ children }: { children: ReactNode }) => <PermsocketProvider client={client}>{children}</PermsocketProvider>;
 }
 
 describe('useCan', () => {
-  it('re-renders when a new permission set allows or refuses the action', () => {
-    const client = createFakeClient([]);
+  it('re-renders when a pushed permission set allows or refuses the action', async () => {
+    const client = await connect([]);
     const { result } = renderHook(() => useCan('notes.write', { board: 'a', text: 'hi' }), { wrapper: wrapperFor(client) });
     expect(result.current).toBe(false);
-    act(() => client.setGrants(2, ['notes.add_note@board:a']));
+    fake.setGrants(['notes.add_note@board:a']);
+    await settle();
     expect(result.current).toBe(true);
-    act(() => client.setGrants(3, ['notes.add_note@board:b']));
+    fake.setGrants(['notes.add_note@board:b']);
+    await settle();
     expect(result.current).toBe(false);
   });
 
-  it('checks the resource derived from the payload', () => {
-    const client = createFakeClient(['notes.add_note@board:a']);
+  it('checks the resource derived from the payload', async () => {
+    const client = await connect(['notes.add_note@board:a']);
     const wrapper = wrapperFor(client);
     expect(renderHook(() => useCan('notes.write', { board: 'a', text: '' }), { wrapper }).result.current).toBe(true);
     expect(renderHook(() => useCan('notes.write', { board: 'b', text: '' }), { wrapper }).result.current).toBe(false);
   });
 
-  it('does not re-render for a new permission set that gives the same answer', () => {
-    const client = createFakeClient(['notes.add_note']);
+  it('does not re-render for a new permission set that gives the same answer', async () => {
+    const client = await connect(['notes.add_note']);
     let renders = 0;
     renderHook(
       () => {
@@ -50,59 +53,70 @@ describe('useCan', () => {
       { wrapper: wrapperFor(client) },
     );
     const before = renders;
-    act(() => client.setGrants(2, ['notes.add_note', 'notes.view_note']));
+    fake.setGrants(['notes.add_note', 'notes.view_note']);
+    await settle();
+    expect(client.permissions.version).toBe(fake.permissions.version);
     expect(renders).toBe(before);
   });
 });
 
 describe('usePermission', () => {
-  it('follows grants for a permission on one resource', () => {
-    const client = createFakeClient(['notes.view_note@board:a']);
+  it('follows grants for a permission on one resource', async () => {
+    const client = await connect(['notes.view_note@board:a']);
     const { result } = renderHook(() => usePermission('notes.view_note', 'board:b'), { wrapper: wrapperFor(client) });
     expect(result.current).toBe(false);
-    act(() => client.setGrants(2, ['notes.view_note']));
+    fake.setGrants(['notes.view_note']);
+    await settle();
     expect(result.current).toBe(true);
   });
 });
 
 describe('usePermissions', () => {
-  it('returns the same snapshot until the client replaces it', () => {
-    const client = createFakeClient(['notes.view_note']);
+  it('returns the same snapshot until the server sends a new one', async () => {
+    const client = await connect(['notes.view_note']);
     const { result, rerender } = renderHook(() => usePermissions(), { wrapper: wrapperFor(client) });
     const first = result.current;
     rerender();
     expect(result.current).toBe(first);
-    act(() => client.setGrants(5, ['notes.view_note']));
+    fake.setGrants(['notes.view_note']);
+    await settle();
     expect(result.current).not.toBe(first);
-    expect(result.current.version).toBe(5);
+    expect(result.current.version).toBe(first.version + 1);
   });
 });
 
-describe('useConnectionState', () => {
-  it('re-renders on every state change', () => {
-    const client = createFakeClient();
-    const { result } = renderHook(() => useConnectionState(), { wrapper: wrapperFor(client) });
-    expect(result.current).toBe('ready');
-    act(() => client.setState('reconnecting'));
-    expect(result.current).toBe('reconnecting');
-    act(() => client.setState('unauthenticated'));
-    expect(result.current).toBe('unauthenticated');
+describe('useConnectionState and useUser', () => {
+  it('follow the connection: ready, reconnecting after a drop, forbidden after a deactivation', async () => {
+    const client = await connect();
+    const { result } = renderHook(() => ({ state: useConnectionState(), user: useUser() }), { wrapper: wrapperFor(client) });
+    expect(result.current).toEqual({ state: 'ready', user: { id: '7', name: 'nora' } });
+    fake.drop();
+    await settle();
+    expect(result.current.state).toBe('reconnecting');
+    await settle(2_000);
+    expect(result.current.state).toBe('ready');
+    fake.forbid();
+    await settle();
+    expect(result.current).toEqual({ state: 'forbidden', user: null });
   });
 });
 
 describe('useExpiresAt', () => {
-  it('moves when the token is refreshed', () => {
-    const client = createFakeClient();
+  it('moves forward when the token is refreshed on the open socket', async () => {
+    vi.setSystemTime(Date.UTC(2026, 0, 1));
+    const client = await connect();
     const { result } = renderHook(() => useExpiresAt(), { wrapper: wrapperFor(client) });
-    expect(result.current).toBeNull();
-    act(() => client.setExpiresAt(1_000));
-    expect(result.current).toBe(1_000);
+    const first = result.current;
+    expect(first).toBe(Date.UTC(2026, 0, 1) + 300_000);
+    await settle(241_000);
+    expect(result.current).toBe(Date.UTC(2026, 0, 1) + 240_000 + 300_000);
   });
 });
 
 describe('useEvent', () => {
-  it('calls the handler of the latest render without resubscribing', () => {
-    const client = createFakeClient();
+  it('calls the handler of the latest render without resubscribing', async () => {
+    const client = await connect();
+    const subscribe = vi.spyOn(client, 'onEvent');
     const first = vi.fn();
     const second = vi.fn();
     const { rerender } = renderHook(({ handler }) => useEvent('notes.added', handler), {
@@ -110,41 +124,40 @@ describe('useEvent', () => {
       initialProps: { handler: first },
     });
     rerender({ handler: second });
-    act(() => client.emitEvent('notes.added', { id: '1', text: 'hi' }));
+    fake.emit('notes.added', { id: '1', text: 'hi' });
+    await settle();
     expect(first).not.toHaveBeenCalled();
     expect(second).toHaveBeenCalledWith({ id: '1', text: 'hi' });
-    expect(client.eventListenerCount('notes.added')).toBe(1);
+    expect(subscribe).toHaveBeenCalledTimes(1);
   });
 
-  it('removes its listener on unmount', () => {
-    const client = createFakeClient();
+  it('stops listening on unmount', async () => {
+    const client = await connect();
     const handler = vi.fn();
     const { unmount } = renderHook(() => useEvent('notes.added', handler), { wrapper: wrapperFor(client) });
-    expect(client.eventListenerCount('notes.added')).toBe(1);
     unmount();
-    expect(client.eventListenerCount('notes.added')).toBe(0);
-    client.emitEvent('notes.added', { id: '2', text: 'late' });
+    fake.emit('notes.added', { id: '2', text: 'late' });
+    await settle();
     expect(handler).not.toHaveBeenCalled();
   });
 });
 
 describe('useClientEvent', () => {
-  it('forwards the client event to the handler while mounted', () => {
-    const client = createFakeClient();
+  it('forwards the client’s permission-denied event while mounted', async () => {
+    const client = await connect([]);
     const handler = vi.fn();
     const { unmount } = renderHook(() => useClientEvent('permission-denied', handler), { wrapper: wrapperFor(client) });
-    const denial = { action: 'notes.clear', permission: 'notes.delete_note', resource: undefined, source: 'local' as const };
-    client.emitClientEvent('permission-denied', denial);
-    expect(handler).toHaveBeenCalledWith(denial);
+    await client.request('notes.clear', {}).catch(() => undefined);
+    expect(handler).toHaveBeenCalledWith(expect.objectContaining({ action: 'notes.clear', permission: 'notes.delete_note', source: 'local' }));
     unmount();
-    client.emitClientEvent('permission-denied', denial);
+    await client.request('notes.clear', {}).catch(() => undefined);
     expect(handler).toHaveBeenCalledTimes(1);
   });
 });
 
 describe('useClient', () => {
-  it('returns the provider’s client', () => {
-    const client = createFakeClient();
+  it('returns the provider’s client', async () => {
+    const client = await connect();
     const { result } = renderHook(() => useClient(), { wrapper: wrapperFor(client) });
     expect(result.current).toBe(client);
   });

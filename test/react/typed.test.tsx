@@ -1,16 +1,15 @@
-import { act, cleanup, render, screen } from '@testing-library/react';
-import { afterEach, describe, expect, it } from 'vitest';
+import { render, screen } from '@testing-library/react';
+import { useState } from 'react';
+import { describe, expect, it } from 'vitest';
 import { createPermsocketReact, useCan } from 'permsocket/react';
-import { createFakeClient, type TestContract } from './fake-client';
+import { settle, useNotesServer, type NotesContract } from './kit';
 
-// Without vitest globals, testing-library cannot register its own cleanup.
-afterEach(cleanup);
-
-const typed = createPermsocketReact<TestContract>();
+const { fake, connect } = useNotesServer();
+const typed = createPermsocketReact<NotesContract>();
 
 describe('createPermsocketReact', () => {
-  it('gives bindings that share one provider with the untyped hooks', () => {
-    const client = createFakeClient([]);
+  it('gives bindings that share one provider with the untyped hooks', async () => {
+    const client = await connect([]);
     function Probe() {
       const typedAnswer = typed.useCan('notes.write', { board: 'a', text: 'x' });
       const plainAnswer = useCan('notes.write', { board: 'a', text: 'x' });
@@ -30,8 +29,27 @@ describe('createPermsocketReact', () => {
     );
     expect(screen.getByText('false/false/ready')).toBeTruthy();
     expect(screen.getByText('cannot clear')).toBeTruthy();
-    act(() => client.setGrants(2, ['notes.add_note', 'notes.delete_note']));
+    fake.setGrants(['notes.add_note', 'notes.delete_note']);
+    await settle();
     expect(screen.getByText('true/true/ready')).toBeTruthy();
     expect(screen.getByText('can clear')).toBeTruthy();
+  });
+
+  it('delivers the server’s events to the typed useEvent', async () => {
+    const client = await connect([]);
+    function Latest() {
+      const [text, setText] = useState('nothing yet');
+      // `text` is typed from the contract's event: a typo in its name would not compile.
+      typed.useEvent('notes.added', (note) => setText(note.text));
+      return <p>last: {text}</p>;
+    }
+    render(
+      <typed.PermsocketProvider client={client}>
+        <Latest />
+      </typed.PermsocketProvider>,
+    );
+    fake.emit('notes.added', { id: '1', text: 'typed' });
+    await settle();
+    expect(screen.getByText('last: typed')).toBeTruthy();
   });
 });

@@ -100,6 +100,13 @@ def default_origins(port):
     return [f"http://127.0.0.1:{port}", f"http://localhost:{port}"]
 
 
+def origins_of_bound_port(scope):
+    """default_origins for the port a socket was accepted on (PORT=0 binds one at start)."""
+    server = scope.get("server")
+    port = server[1] if server and len(server) > 1 and server[1] is not None else PORT
+    return default_origins(port)
+
+
 def _jwt_secret(database):
     """The configured secret, or a development one kept beside the database so restarts and
     management commands agree on it."""

@@ -69,7 +69,8 @@ TIME_ZONE = "UTC"
 PERMSOCKET = {
     "JWT_SECRET": env.JWT_SECRET,
     "ACCESS_TOKEN_TTL": env.ACCESS_TOKEN_TTL,
-    "ALLOWED_ORIGINS": env.ALLOWED_ORIGINS,
+    # Unset: 127.0.0.1 and localhost on the port this socket was accepted on (also with PORT=0).
+    "ALLOWED_ORIGINS": env.ALLOWED_ORIGINS or env.origins_of_bound_port,
     "RATE_LIMIT": env.RATE_LIMIT,
     "AUTH_TIMEOUT": env.AUTH_TIMEOUT,
     "CONTRACT": BASE_DIR / "contract.json",

@@ -1,6 +1,6 @@
 """HTTP routes: the same API as the Node reference server, then the built demo web app.
 Unknown routes answer JSON 404."""
-from django.urls import path, re_path
+from django.urls import include, path, re_path
 
 from permsocket_django import admin_views, views
 from permsocket_django.http import json_error
@@ -9,9 +9,7 @@ from .web import web_app
 
 urlpatterns = [
     path("healthz", views.healthz),
-    path("auth/login", views.login),
-    path("auth/refresh", views.refresh),
-    path("auth/logout", views.logout),
+    path("auth/", include("permsocket_django.urls")),
     path("admin/users", admin_views.users),
     path("admin/users/<str:username>/active", admin_views.active),
     path("admin/users/<str:username>/groups/<path:group>", admin_views.group),
