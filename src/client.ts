@@ -105,7 +105,7 @@ export function createClient<C extends Contract>(options: ClientOptions<C>): Cli
       else if (frame.type === 'res') requests.answer(frame);
       else if (frame.type === 'error') lastServerError = frame.error;
       else if (frame.type === 'event') {
-        if (Object.prototype.hasOwnProperty.call(contract.events, frame.name)) listeners.emitEvent(frame.name, frame.data);
+        if (Object.hasOwn(contract.events, frame.name)) listeners.emitEvent(frame.name, frame.data);
         else emit('error', new ProtocolError(`dropped an event the contract does not declare: "${frame.name}"`));
       }
     } catch (error) {

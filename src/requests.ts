@@ -23,26 +23,28 @@ export interface RequestOptions {
  * costs little more than raw `ws`. It is its own abort listener (`handleEvent`).
  */
 class PendingRequest {
+  // Fields are assigned in the constructor and declared here only for the types: declared fields
+  // would be emitted a second time in the bundle.
   /** The id of the frame in flight, if one is; a re-sent request gets a new one. */
-  id: string | undefined = undefined;
+  declare id: string | undefined;
   /** Whether a frame for it ever left this client. */
-  sent = false;
+  declare sent: boolean;
   /** Whether it was already re-sent once after a lost connection. */
-  resent = false;
-  readonly promise: Promise<unknown>;
-  private settled = false;
-  private readonly timer: ReturnType<typeof setTimeout>;
-  private succeed!: (value: unknown) => void;
-  private fail!: (error: unknown) => void;
+  declare resent: boolean;
+  declare readonly promise: Promise<unknown>;
+  declare readonly action: string;
+  declare readonly payload: unknown;
+  declare readonly definition: ActionDefinition<unknown, unknown>;
+  declare readonly timeout: number;
+  private declare readonly signal: AbortSignal | undefined;
+  private declare readonly done: (request: PendingRequest) => void;
+  private declare settled: boolean;
+  private declare readonly timer: ReturnType<typeof setTimeout>;
+  private declare succeed: (value: unknown) => void;
+  private declare fail: (error: unknown) => void;
 
-  constructor(
-    readonly action: string,
-    readonly payload: unknown,
-    readonly definition: ActionDefinition<unknown, unknown>,
-    readonly timeout: number,
-    private readonly signal: AbortSignal | undefined,
-    private readonly done: (request: PendingRequest) => void,
-  ) {
+  constructor(action: string, payload: unknown, definition: ActionDefinition<unknown, unknown>, timeout: number, signal: AbortSignal | undefined, done: (request: PendingRequest) => void) {
+    Object.assign(this, { action, payload, definition, timeout, signal, done, id: undefined, sent: false, resent: false, settled: false });
     this.promise = new Promise((resolve, reject) => ((this.succeed = resolve), (this.fail = reject)));
     this.timer = setTimeout(expire, timeout, this);
     signal?.addEventListener('abort', this, { once: true });

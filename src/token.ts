@@ -4,6 +4,7 @@
  * @packageDocumentation
  */
 import { jwtDecode } from 'jwt-decode';
+import { deadline, type Deadline } from './deadline';
 import { TimeoutError, PermsocketError } from './errors';
 import type { TokenReason } from './options';
 
@@ -98,38 +99,21 @@ export function createTokenManager(options: {
     fetch(reason) {
       // A rejected token forces a new call: a fetch already running may return that very token.
       if (inflight && (reason !== 'rejected' || inflight.reason === 'rejected')) return inflight.call;
-      let limit: ReturnType<typeof setTimeout> | undefined;
-      let cancel!: () => void;
-      const call = new Promise<TokenInfo>((resolve, reject) => {
-        cancel = () => {
-          clearTimeout(limit);
-          reject(new PermsocketError('error', 'the client stopped while getToken was running'));
-        };
-        limit = setTimeout(
-          () => reject(new TimeoutError(`getToken did not return within ${options.timeout} ms`)),
-          options.timeout,
-        );
-        Promise.resolve()
-          .then(() => options.getToken({ reason }))
-          .then(
-            (token) => {
-              clearTimeout(limit);
-              if (typeof token === 'string' && token.length > 0) resolve(readToken(token));
-              else reject(new PermsocketError('bad_token', `getToken must return a non-empty string, got ${typeof token}`));
-            },
-            (error: unknown) => {
-              clearTimeout(limit);
-              reject(error);
-            },
-          );
+      // Settles once: with the token, after the timeout, or at once when the client stops.
+      const call: Deadline<TokenInfo> = deadline(options.timeout, () => new TimeoutError(`getToken did not return within ${options.timeout} ms`), undefined, () => {
+        // A result that arrives after its timeout is dropped: the promise has settled already.
+        if (inflight?.call === call.promise) inflight = null;
       });
-      inflight = { reason, call, cancel };
-      // A result that arrives after its timeout is dropped: the promise has settled already.
-      const release = () => {
-        if (inflight?.call === call) inflight = null;
-      };
-      call.then(release, release);
-      return call;
+      inflight = { reason, call: call.promise, cancel: () => call.reject(new PermsocketError('error', 'the client stopped while getToken was running')) };
+      Promise.resolve()
+        .then(() => options.getToken({ reason }))
+        .then((token) => {
+          if (typeof token === 'string' && token.length > 0) call.resolve(readToken(token));
+          else call.reject(new PermsocketError('bad_token', `getToken must return a non-empty string, got ${typeof token}`));
+        }, call.reject);
+      // Whoever waits handles the rejection; one nobody waits for any more (stop()) is not unhandled.
+      call.promise.catch(() => {});
+      return call.promise;
     },
     schedule(token, serverExp, serverNow) {
       // The earlier of the two: a server may end a session before the token's own exp.
