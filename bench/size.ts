@@ -7,6 +7,7 @@ import { build } from 'esbuild';
 import { gzipSync } from 'node:zlib';
 import { repoRoot, packageVersion } from './machine';
 import { kb, times, type Row } from './report';
+import { manglePrivateProps } from '../tsup.config';
 
 /** One measured bundle. */
 export interface BundleSize {
@@ -38,6 +39,8 @@ export async function bundleSize(name: string, entry: string, external: string[]
     // Browsers have WebSocket built in: a library's optional Node fallback is not part of its page cost.
     external: ['ws', ...external.flatMap((dependency) => [dependency, `${dependency}/*`])],
     define: { 'process.env.NODE_ENV': '"production"' },
+    // As the build does (tsup.config.ts): internal `name_` members are shortened.
+    mangleProps: manglePrivateProps,
   });
   const code = result.outputFiles[0]?.contents ?? new Uint8Array();
   return { name, entry, minified: code.byteLength, gzipped: gzipSync(code, { level: 9 }).byteLength };

@@ -30,40 +30,40 @@ class PendingRequest {
   /** Whether a frame for it ever left this client. */
   declare sent: boolean;
   /** Whether it was already re-sent once after a lost connection. */
-  declare resent: boolean;
+  declare resent_: boolean;
   declare readonly promise: Promise<unknown>;
   declare readonly action: string;
   declare readonly payload: unknown;
-  declare readonly definition: ActionDefinition<unknown, unknown>;
+  declare readonly definition_: ActionDefinition<unknown, unknown>;
   declare readonly timeout: number;
   private declare readonly signal: AbortSignal | undefined;
-  private declare readonly done: (request: PendingRequest) => void;
-  private declare settled: boolean;
-  private declare readonly timer: ReturnType<typeof setTimeout>;
-  private declare succeed: (value: unknown) => void;
-  private declare fail: (error: unknown) => void;
+  private declare readonly done_: (request: PendingRequest) => void;
+  private declare settled_: boolean;
+  private declare readonly timer_: ReturnType<typeof setTimeout>;
+  private declare succeed_: (value: unknown) => void;
+  private declare fail_: (error: unknown) => void;
 
   constructor(action: string, payload: unknown, definition: ActionDefinition<unknown, unknown>, timeout: number, signal: AbortSignal | undefined, done: (request: PendingRequest) => void) {
-    Object.assign(this, { action, payload, definition, timeout, signal, done, id: undefined, sent: false, resent: false, settled: false });
-    this.promise = new Promise((resolve, reject) => ((this.succeed = resolve), (this.fail = reject)));
-    this.timer = setTimeout(expire, timeout, this);
+    Object.assign(this, { action, payload, definition_: definition, timeout, signal, done_: done, id: undefined, sent: false, resent_: false, settled_: false });
+    this.promise = new Promise((resolve, reject) => ((this.succeed_ = resolve), (this.fail_ = reject)));
+    this.timer_ = setTimeout(expire, timeout, this);
     signal?.addEventListener('abort', this, { once: true });
   }
   resolve(value: unknown) {
-    if (this.finish()) this.succeed(value);
+    if (this.finish_()) this.succeed_(value);
   }
   reject(error: unknown) {
-    if (this.finish()) this.fail(error);
+    if (this.finish_()) this.fail_(error);
   }
   handleEvent() {
     this.reject(this.signal?.reason);
   }
-  private finish() {
-    if (this.settled) return false;
-    this.settled = true;
-    clearTimeout(this.timer);
+  private finish_() {
+    if (this.settled_) return false;
+    this.settled_ = true;
+    clearTimeout(this.timer_);
     this.signal?.removeEventListener('abort', this);
-    this.done(this);
+    this.done_(this);
     return true;
   }
 }
@@ -81,7 +81,7 @@ export interface RequestsHost {
   permissions(): PermissionSet;
   send(frame: RequestFrame): void;
   /** A request was refused for a missing permission (the `permission-denied` event). */
-  denied(denial: PermissionDenial): void;
+  denied_(denial: PermissionDenial): void;
 }
 
 /** The requests of one client. */
@@ -92,16 +92,16 @@ export interface Requests {
    */
   request(action: string, payload: unknown, definition: ActionDefinition<unknown, unknown>, timeout: number, signal: AbortSignal | undefined): Promise<unknown>;
   /** Sends the queued requests, oldest first, each checked against the current permissions. */
-  flush(): void;
+  flush_(): void;
   /** Settles the request a `res` frame answers; an unknown or late id is ignored. */
-  answer(frame: ResultOkFrame | ResultErrorFrame): void;
+  answer_(frame: ResultOkFrame | ResultErrorFrame): void;
   /**
    * The socket dropped: requests in flight are rejected with ConnectionLostError, except
    * idempotent ones not yet re-sent, which go back to the front of the queue.
    */
-  connectionLost(): void;
+  connectionLost_(): void;
   /** Rejects everything queued and in flight (the client entered a terminal state). */
-  rejectAll(error: (action: string, sent: boolean) => Error): void;
+  rejectAll_(error: (action: string, sent: boolean) => Error): void;
 }
 
 /** Creates the requests of one client; `maxQueued` bounds the offline queue. */
@@ -118,11 +118,11 @@ export function createRequests(host: RequestsHost, maxQueued: number): Requests 
   };
 
   function deny(denial: PermissionDenial, message?: string) {
-    host.denied(denial);
+    host.denied_(denial);
     return new PermissionDeniedError(denial, message);
   }
   /** The local refusal of a request by the current permissions, if they refuse it. */
-  function refused({ action, definition, payload }: Pick<PendingRequest, 'action' | 'definition' | 'payload'>) {
+  function refused({ action, definition_: definition, payload }: Pick<PendingRequest, 'action' | 'definition_' | 'payload'>) {
     const verdict = checkAction(definition, payload, host.permissions());
     return verdict.allowed ? undefined : deny({ action, permission: verdict.permission, resource: verdict.resource, source: 'local' });
   }
@@ -142,7 +142,7 @@ export function createRequests(host: RequestsHost, maxQueued: number): Requests 
     request(action, payload, definition, timeout, signal) {
       if (signal?.aborted) return Promise.reject(signal.reason);
       // With a snapshot, refuse at call time; before the first one, the check runs at flush.
-      const error = host.permissions() !== EMPTY_PERMISSIONS && refused({ action, definition, payload });
+      const error = host.permissions() !== EMPTY_PERMISSIONS && refused({ action, definition_: definition, payload });
       if (error) return Promise.reject(error);
       const request = new PendingRequest(action, payload, definition, timeout, signal, forget);
       if (host.ready() && queue.length === 0) dispatch(request);
@@ -152,11 +152,11 @@ export function createRequests(host: RequestsHost, maxQueued: number): Requests 
     },
     // One at a time from the live queue: a listener that closes the client stops the loop (the rest
     // were rejected while still queued), and a request made from a listener queues behind the rest.
-    flush() {
+    flush_() {
       let request: PendingRequest | undefined;
       while (host.ready() && (request = queue.shift())) dispatch(request);
     },
-    answer(frame) {
+    answer_(frame) {
       const request = inflight.get(frame.id);
       if (!request) return;
       if (frame.ok) return request.resolve(frame.data);
@@ -167,16 +167,16 @@ export function createRequests(host: RequestsHost, maxQueued: number): Requests 
           : new RequestError(error.code, error.message, request.action, error.retryAfterMs),
       );
     },
-    connectionLost() {
+    connectionLost_() {
       const retry: PendingRequest[] = [];
       for (const [id, request] of [...inflight]) {
         inflight.delete(id);
         request.id = undefined;
-        if (request.definition.idempotent && !request.resent) {
-          request.resent = true;
+        if (request.definition_.idempotent && !request.resent_) {
+          request.resent_ = true;
           retry.push(request);
         } else {
-          const why = request.resent ? 'it had been re-sent once already' : 'the action is not idempotent';
+          const why = request.resent_ ? 'it had been re-sent once already' : 'the action is not idempotent';
           request.reject(
             new ConnectionLostError(`the connection dropped before "${request.action}" was answered; it was not re-sent because ${why}`, {
               action: request.action,
@@ -187,7 +187,7 @@ export function createRequests(host: RequestsHost, maxQueued: number): Requests 
       }
       queue = [...retry, ...queue];
     },
-    rejectAll(error) {
+    rejectAll_(error) {
       for (const request of [...queue, ...inflight.values()]) request.reject(error(request.action, request.sent));
       queue = [];
       inflight.clear();

@@ -45,21 +45,21 @@ export function isNewerToken(current: TokenInfo, next: TokenInfo): boolean {
 /** The manager {@link createTokenManager} returns. */
 export interface TokenManager {
   /** One getToken call shared by every concurrent caller; rejects after the timeout. */
-  fetch(reason: TokenReason): Promise<TokenInfo>;
+  fetch_(reason: TokenReason): Promise<TokenInfo>;
   /**
    * Starts the refresh-ahead timer for a session the server accepted. `serverExp` (unix s) and
    * `serverNow` (unix ms) come from `auth.ok`; the remaining lifetime is measured on the
    * server's clock, so a client clock that is off does not matter.
    */
-  schedule(token: TokenInfo, serverExp: number, serverNow: number): void;
+  schedule_(token: TokenInfo, serverExp: number, serverNow: number): void;
   /** Tries again later (after a failed refresh), no later than the token's expiry. */
-  retryIn(delay: number): void;
+  retryIn_(delay: number): void;
   /** Checks the expiry at once: timers drift while a laptop sleeps or a tab is hidden. */
   check(): void;
   /** Local time (ms) at which the current token expires, or null with no session. */
   readonly expiresAt: number | null;
   /** Stops the timer but keeps `expiresAt`: the token stays valid while the client reconnects. */
-  pause(): void;
+  pause_(): void;
   /** Stops the timers and forgets the session; a getToken call still running rejects at once. */
   stop(): void;
 }
@@ -72,7 +72,7 @@ export function createTokenManager(options: {
   getToken: (context: { reason: TokenReason }) => string | Promise<string>;
   timeout: number;
   refreshSkew: number;
-  onRefreshDue: () => void;
+  onRefreshDue_: () => void;
 }): TokenManager {
   let inflight: { reason: TokenReason; call: Promise<TokenInfo>; cancel(): void } | null = null;
   let expiresAt: number | null = null;
@@ -92,11 +92,11 @@ export function createTokenManager(options: {
     }
     refreshAt = null;
     clearTimeout(timer);
-    options.onRefreshDue();
+    options.onRefreshDue_();
   }
 
   return {
-    fetch(reason) {
+    fetch_(reason) {
       // A rejected token forces a new call: a fetch already running may return that very token.
       if (inflight && (reason !== 'rejected' || inflight.reason === 'rejected')) return inflight.call;
       // Settles once: with the token, after the timeout, or at once when the client stops.
@@ -115,13 +115,13 @@ export function createTokenManager(options: {
       call.promise.catch(() => {});
       return call.promise;
     },
-    schedule(token, serverExp, serverNow) {
+    schedule_(token, serverExp, serverNow) {
       // The earlier of the two: a server may end a session before the token's own exp.
       const remaining = Math.min(token.exp ?? serverExp, serverExp) * 1000 - serverNow;
       expiresAt = Date.now() + remaining;
       arm(expiresAt - Math.min(options.refreshSkew, remaining / 2));
     },
-    retryIn(delay) {
+    retryIn_(delay) {
       if (expiresAt === null) return;
       // Past expiry there is nothing left to save: the server closes with 4401 and the client
       // reconnects with a fresh token, so retrying here would only spin.
@@ -132,7 +132,7 @@ export function createTokenManager(options: {
     get expiresAt() {
       return expiresAt;
     },
-    pause() {
+    pause_() {
       clearTimeout(timer);
       refreshAt = null;
     },

@@ -18,9 +18,9 @@ export interface CloseInfo {
   code: number;
   reason: string;
   /** Whether the socket had opened (false: the URL, the handshake or the connect timeout failed). */
-  opened: boolean;
-  /** Whether the client closed it itself ({@link Transport.drop} or {@link Transport.stop}). */
-  requested: boolean;
+  opened_: boolean;
+  /** Whether the client closed it itself ({@link Transport.drop_} or {@link Transport.stop}). */
+  requested_: boolean;
   /** For a socket that never opened: what probably went wrong, for the `error` event. */
   error?: PermsocketError;
 }
@@ -35,10 +35,10 @@ export interface TransportEvents {
 /** The socket the client talks through. */
 export interface Transport {
   /** Starts connecting (again); partysocket awaits `url` before each attempt. */
-  start(): void;
+  start_(): void;
   /** Closes the current socket and lets the reconnect loop go on. */
-  drop(code: number, reason: string): void;
-  /** Closes the socket for good, until the next {@link Transport.start}. */
+  drop_(code: number, reason: string): void;
+  /** Closes the socket for good, until the next {@link Transport.start_}. */
   stop(reason: string): void;
   /** Sends a text frame on an open socket; returns false when none is open. */
   send(text: string): boolean;
@@ -70,10 +70,10 @@ export function createTransport(options: {
   WebSocket: WebSocketConstructor | undefined;
   connectTimeout: number;
   /** False for a close code after which partysocket must not reconnect. */
-  shouldReconnect(code: number): boolean;
-  events: TransportEvents;
+  shouldReconnect_(code: number): boolean;
+  events_: TransportEvents;
 }): Transport {
-  const { events } = options;
+  const { events_: events } = options;
   let socket: ReconnectingSocket | undefined;
   // The current attempt's socket: whether it opened, and whether its close was reported already.
   let opened = false;
@@ -95,8 +95,8 @@ export function createTransport(options: {
     const info: CloseInfo = {
       code: synthetic ? ABNORMAL : event.code,
       reason: synthetic ? '' : (event.reason ?? ''),
-      opened,
-      requested: asked !== null,
+      opened_: opened,
+      requested_: asked !== null,
     };
     if (!opened && !asked) {
       const why = event.reason === 'timeout' ? `did not open within connectTimeout (${options.connectTimeout} ms)` : 'closed before it opened (1006)';
@@ -129,7 +129,7 @@ export function createTransport(options: {
         connectionTimeout: options.connectTimeout,
         // Nothing may go out before `auth`: the client queues requests itself.
         maxEnqueuedMessages: 0,
-        shouldReconnectOnClose: (event: { code: number }) => options.shouldReconnect(event.code),
+        shouldReconnectOnClose: (event: { code: number }) => options.shouldReconnect_(event.code),
       },
     );
     // The on* handlers get partysocket's events as they are (addEventListener gets clones).
@@ -145,14 +145,14 @@ export function createTransport(options: {
   }
 
   return {
-    start() {
+    start_() {
       if (!options.WebSocket && typeof globalThis.WebSocket === 'undefined') {
         throw new PermsocketError('setup', 'no WebSocket here (Node 20 has none): pass one in the `WebSocket` option, e.g. `WebSocket` from the `ws` package');
       }
       socket ??= create();
       socket.reconnect();
     },
-    drop(code, reason) {
+    drop_(code, reason) {
       if (socket?.readyState !== 1) return;
       requested = { code, reason };
       socket.reconnect(code, reason);
