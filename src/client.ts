@@ -40,21 +40,21 @@ export function createClient<C extends Contract>(options: ClientOptions<C>): Cli
   let lastServerError: WireError | null = null;
   let terminalError: PermsocketError | null = null;
 
-  const connection = createConnection({ retry, debug, moved_: () => (emit('state', connection.state), emit('change')), wokeReady_: sendPing });
+  const connection = createConnection({ retry, debug, moved_: () => (emit('state', connection.state_), emit('change')), wokeReady_: sendPing });
   const session = createSession({ getToken: options.getToken, timeout: requestTimeout, refreshSkew, retry, refreshDue_: () => void refresh() });
-  const liveness = createLiveness({ ...ping, ping: sendPing, dead: () => replace((4000 satisfies typeof CloseCode.PingTimeout), 'no answer to ping', false) });
-  const requests = createRequests({ ready: () => connection.state === 'ready', permissions: () => permissions, send, denied_: (d) => emit('permission-denied', d) }, maxQueued);
+  const liveness = createLiveness({ ...ping, ping_: sendPing, dead_: () => replace((4000 satisfies typeof CloseCode.PingTimeout), 'no answer to ping', false) });
+  const requests = createRequests({ ready_: () => connection.state_ === 'ready', permissions_: () => permissions, send_: send, denied_: (d) => emit('permission-denied', d) }, maxQueued);
   const transport = createTransport({
-    url: connection.urlProvider_(prepare, failed),
+    url_: connection.urlProvider_(prepare, failed),
     WebSocket: options.WebSocket,
-    connectTimeout: retry.connectTimeout,
+    connectTimeout_: retry.connectTimeout,
     shouldReconnect_: (code) => decideOnClose(code).action !== 'stop',
-    events_: { open: onOpen, message: onMessage, close: onClose },
+    events_: { open_: onOpen, message_: onMessage, close_: onClose },
   });
 
   function send(frame: ClientFrame) {
     debug?.({ kind: 'frame', direction: 'out', type: frame.type });
-    transport.send(JSON.stringify(frame));
+    transport.send_(JSON.stringify(frame));
   }
   function sendPing() {
     session.check_(); // timers drift while a device sleeps: every ping also checks the expiry
@@ -100,7 +100,7 @@ export function createClient<C extends Contract>(options: ClientOptions<C>): Cli
       if (frame.type === 'auth.ok') onAuthOk(frame);
       // Within one session versions only grow: an older snapshot arrived late and is stale.
       else if (frame.type === 'perms') {
-        if (connection.state === 'ready' && frame.version > permissions.version) setPermissions(createPermissionSet(frame.version, frame.grants));
+        if (connection.state_ === 'ready' && frame.version > permissions.version) setPermissions(createPermissionSet(frame.version, frame.grants));
       }
       else if (frame.type === 'res') requests.answer_(frame);
       else if (frame.type === 'error') lastServerError = frame.error;
@@ -116,15 +116,15 @@ export function createClient<C extends Contract>(options: ClientOptions<C>): Cli
   function onAuthOk(frame: AuthOkFrame) {
     const meaning = session.accept_(frame);
     const snapshot = createPermissionSet(frame.perms.version, frame.perms.grants);
-    if (meaning === 'refreshed' && connection.state === 'ready') return setPermissions(snapshot);
-    if (meaning !== 'signed-in' || connection.state !== 'authenticating') return;
+    if (meaning === 'refreshed' && connection.state_ === 'ready') return setPermissions(snapshot);
+    if (meaning !== 'signed-in' || connection.state_ !== 'authenticating') return;
     const run = connection.run_;
     permissions = snapshot;
     // Timers first: a listener below may close the client, and stop() must find them to clear.
     liveness.start_();
     connection.stable_();
     connection.move_('ready');
-    for (const next of [() => emit('permissions', permissions), () => session.user && emit('ready', { user: session.user, permissions }), requests.flush_]) {
+    for (const next of [() => emit('permissions', permissions), () => session.user_ && emit('ready', { user: session.user_, permissions }), requests.flush_]) {
       if (run !== connection.run_) return;
       next();
     }
@@ -132,9 +132,9 @@ export function createClient<C extends Contract>(options: ClientOptions<C>): Cli
 
   async function refresh() {
     const run = connection.run_;
-    if (connection.state !== 'ready') return;
+    if (connection.state_ !== 'ready') return;
     const decision = await session.refresh_();
-    if (run !== connection.run_ || connection.state !== 'ready') return;
+    if (run !== connection.run_ || connection.state_ !== 'ready') return;
     if (decision.do === 'send') return send(decision.frame), liveness.expect_();
     if (decision.do === 'stop') return stop('unauthenticated', decision.error);
     if (decision.do === 'switch-user') return replace((1000 satisfies typeof CloseCode.Normal), 'another user signed in', true);
@@ -182,7 +182,7 @@ export function createClient<C extends Contract>(options: ClientOptions<C>): Cli
     connection.newRun_();
     liveness.stop_();
     session.end_();
-    transport.stop('client stopped');
+    transport.stop_('client stopped');
     terminalError = error;
     requests.rejectAll_((action, sent) => (error instanceof ConnectionLostError ? new ConnectionLostError(error.message, { action, sent }) : error));
     if (permissions !== EMPTY_PERMISSIONS) setPermissions(EMPTY_PERMISSIONS);
@@ -192,13 +192,13 @@ export function createClient<C extends Contract>(options: ClientOptions<C>): Cli
   }
 
   // In a terminal state: ready() gets the state's own error, a request a short one naming the state.
-  const closedError = (action?: string) => (!action && terminalError) || stateError(connection.state, action);
+  const closedError = (action?: string) => (!action && terminalError) || stateError(connection.state_, action);
 
   const client: Client<C> = {
-    get state() { return connection.state; },
-    get user() { return session.user; },
+    get state() { return connection.state_; },
+    get user() { return session.user_; },
     get permissions() { return permissions; },
-    get expiresAt() { return session.expiresAt; },
+    get expiresAt() { return session.expiresAt_; },
     contract,
     can(action, payload) {
       const definition = contract.actions[action];
@@ -209,8 +209,8 @@ export function createClient<C extends Contract>(options: ClientOptions<C>): Cli
     request(action, payload, { timeout = requestTimeout, signal } = {}) {
       const definition = contract.actions[action];
       if (!definition) return Promise.reject(new RequestError('unknown_action', `the contract has no action "${action}"`, action));
-      if (isTerminal(connection.state)) return Promise.reject(closedError(action));
-      return requests.request(action, payload, definition, timeout, signal) as Promise<ResultOf<C, typeof action>>;
+      if (isTerminal(connection.state_)) return Promise.reject(closedError(action));
+      return requests.request_(action, payload, definition, timeout, signal) as Promise<ResultOf<C, typeof action>>;
     },
     onEvent: listeners.onEvent,
     on: listeners.on,
@@ -219,14 +219,14 @@ export function createClient<C extends Contract>(options: ClientOptions<C>): Cli
     subscribe: (listener) => listeners.on('change', listener),
     ready: (readyOptions = {}) => connection.ready_(readyOptions, closedError),
     connect() {
-      if (!isTerminal(connection.state)) return;
+      if (!isTerminal(connection.state_)) return;
       transport.start_(); // throws first when there is no WebSocket to connect with
       connection.newRun_();
       terminalError = null;
       connection.move_('connecting');
     },
     close() {
-      if (connection.state !== 'closed') stop('closed', new ConnectionLostError('the client was closed'));
+      if (connection.state_ !== 'closed') stop('closed', new ConnectionLostError('the client was closed'));
     },
     [Symbol.dispose]: () => client.close(),
   };

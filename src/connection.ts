@@ -41,7 +41,7 @@ export interface ConnectionOptions {
 
 /** The connection {@link createConnection} returns. */
 export interface Connection {
-  readonly state: ConnectionState;
+  readonly state_: ConnectionState;
   /** Bumped whenever the client starts over or stops: work of an older run is dropped. */
   readonly run_: number;
   /** Moves to `to` when the table allows it; returns whether it moved. */
@@ -128,7 +128,7 @@ export function createConnection(options: ConnectionOptions): Connection {
   }
 
   return {
-    get state() {
+    get state_() {
       return state;
     },
     get run_() {

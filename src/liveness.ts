@@ -17,18 +17,18 @@ export interface Liveness {
 }
 
 /** Creates the liveness check: `ping` sends one, `dead` is called when the server went silent. */
-export function createLiveness(options: { interval: number; timeout: number; ping(): void; dead(): void }): Liveness {
+export function createLiveness(options: { interval: number; timeout: number; ping_(): void; dead_(): void }): Liveness {
   let pingTimer: ReturnType<typeof setInterval> | undefined;
   let deadline: ReturnType<typeof setTimeout> | undefined;
   const liveness: Liveness = {
     start_() {
       clearInterval(pingTimer);
-      if (options.interval > 0) pingTimer = setInterval(options.ping, options.interval);
+      if (options.interval > 0) pingTimer = setInterval(options.ping_, options.interval);
     },
     expect_() {
       deadline ??= setTimeout(() => {
         deadline = undefined;
-        options.dead();
+        options.dead_();
       }, options.timeout);
     },
     heard_() {

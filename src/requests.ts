@@ -32,11 +32,11 @@ class PendingRequest {
   /** Whether it was already re-sent once after a lost connection. */
   declare resent_: boolean;
   declare readonly promise: Promise<unknown>;
-  declare readonly action: string;
-  declare readonly payload: unknown;
+  declare readonly action_: string;
+  declare readonly payload_: unknown;
   declare readonly definition_: ActionDefinition<unknown, unknown>;
-  declare readonly timeout: number;
-  private declare readonly signal: AbortSignal | undefined;
+  declare readonly timeout_: number;
+  private declare readonly signal_: AbortSignal | undefined;
   private declare readonly done_: (request: PendingRequest) => void;
   private declare settled_: boolean;
   private declare readonly timer_: ReturnType<typeof setTimeout>;
@@ -44,7 +44,7 @@ class PendingRequest {
   private declare fail_: (error: unknown) => void;
 
   constructor(action: string, payload: unknown, definition: ActionDefinition<unknown, unknown>, timeout: number, signal: AbortSignal | undefined, done: (request: PendingRequest) => void) {
-    Object.assign(this, { action, payload, definition_: definition, timeout, signal, done_: done, id: undefined, sent: false, resent_: false, settled_: false });
+    Object.assign(this, { action_: action, payload_: payload, definition_: definition, timeout_: timeout, signal_: signal, done_: done, id: undefined, sent: false, resent_: false, settled_: false });
     this.promise = new Promise((resolve, reject) => ((this.succeed_ = resolve), (this.fail_ = reject)));
     this.timer_ = setTimeout(expire, timeout, this);
     signal?.addEventListener('abort', this, { once: true });
@@ -56,13 +56,13 @@ class PendingRequest {
     if (this.finish_()) this.fail_(error);
   }
   handleEvent() {
-    this.reject(this.signal?.reason);
+    this.reject(this.signal_?.reason);
   }
   private finish_() {
     if (this.settled_) return false;
     this.settled_ = true;
     clearTimeout(this.timer_);
-    this.signal?.removeEventListener('abort', this);
+    this.signal_?.removeEventListener('abort', this);
     this.done_(this);
     return true;
   }
@@ -70,16 +70,16 @@ class PendingRequest {
 
 function expire(request: PendingRequest) {
   const where = request.sent ? 'it was sent, so the server may still have acted on it' : 'it was never sent';
-  request.reject(new TimeoutError(`"${request.action}" got no answer within ${request.timeout} ms (${where})`, { action: request.action, sent: request.sent }));
+  request.reject(new TimeoutError(`"${request.action_}" got no answer within ${request.timeout_} ms (${where})`, { action: request.action_, sent: request.sent }));
 }
 
 /** What the requests need from the client. */
 export interface RequestsHost {
   /** Whether frames may be sent now (the client is ready). */
-  ready(): boolean;
+  ready_(): boolean;
   /** The current permission snapshot. */
-  permissions(): PermissionSet;
-  send(frame: RequestFrame): void;
+  permissions_(): PermissionSet;
+  send_(frame: RequestFrame): void;
   /** A request was refused for a missing permission (the `permission-denied` event). */
   denied_(denial: PermissionDenial): void;
 }
@@ -90,7 +90,7 @@ export interface Requests {
    * Checks the permissions (when a snapshot exists), then sends the request or queues it for the
    * next ready connection; resolves with the result.
    */
-  request(action: string, payload: unknown, definition: ActionDefinition<unknown, unknown>, timeout: number, signal: AbortSignal | undefined): Promise<unknown>;
+  request_(action: string, payload: unknown, definition: ActionDefinition<unknown, unknown>, timeout: number, signal: AbortSignal | undefined): Promise<unknown>;
   /** Sends the queued requests, oldest first, each checked against the current permissions. */
   flush_(): void;
   /** Settles the request a `res` frame answers; an unknown or late id is ignored. */
@@ -122,8 +122,8 @@ export function createRequests(host: RequestsHost, maxQueued: number): Requests 
     return new PermissionDeniedError(denial, message);
   }
   /** The local refusal of a request by the current permissions, if they refuse it. */
-  function refused({ action, definition_: definition, payload }: Pick<PendingRequest, 'action' | 'definition_' | 'payload'>) {
-    const verdict = checkAction(definition, payload, host.permissions());
+  function refused({ action_: action, definition_: definition, payload_: payload }: Pick<PendingRequest, 'action_' | 'definition_' | 'payload_'>) {
+    const verdict = checkAction(definition, payload, host.permissions_());
     return verdict.allowed ? undefined : deny({ action, permission: verdict.permission, resource: verdict.resource, source: 'local' });
   }
 
@@ -135,17 +135,17 @@ export function createRequests(host: RequestsHost, maxQueued: number): Requests 
     request.id = id;
     request.sent = true;
     inflight.set(id, request);
-    host.send({ type: 'req', id, action: request.action, payload: request.payload ?? null });
+    host.send_({ type: 'req', id, action: request.action_, payload: request.payload_ ?? null });
   }
 
   return {
-    request(action, payload, definition, timeout, signal) {
+    request_(action, payload, definition, timeout, signal) {
       if (signal?.aborted) return Promise.reject(signal.reason);
       // With a snapshot, refuse at call time; before the first one, the check runs at flush.
-      const error = host.permissions() !== EMPTY_PERMISSIONS && refused({ action, definition_: definition, payload });
+      const error = host.permissions_() !== EMPTY_PERMISSIONS && refused({ action_: action, definition_: definition, payload_: payload });
       if (error) return Promise.reject(error);
       const request = new PendingRequest(action, payload, definition, timeout, signal, forget);
-      if (host.ready() && queue.length === 0) dispatch(request);
+      if (host.ready_() && queue.length === 0) dispatch(request);
       else if (queue.length >= maxQueued) request.reject(new QueueFullError(maxQueued));
       else queue.push(request);
       return request.promise;
@@ -154,7 +154,7 @@ export function createRequests(host: RequestsHost, maxQueued: number): Requests 
     // were rejected while still queued), and a request made from a listener queues behind the rest.
     flush_() {
       let request: PendingRequest | undefined;
-      while (host.ready() && (request = queue.shift())) dispatch(request);
+      while (host.ready_() && (request = queue.shift())) dispatch(request);
     },
     answer_(frame) {
       const request = inflight.get(frame.id);
@@ -163,8 +163,8 @@ export function createRequests(host: RequestsHost, maxQueued: number): Requests 
       const error = frame.error;
       request.reject(
         error.code === 'permission_denied'
-          ? deny({ action: request.action, permission: error.permission, resource: error.resource, source: 'server', requestId: frame.id }, error.message)
-          : new RequestError(error.code, error.message, request.action, error.retryAfterMs),
+          ? deny({ action: request.action_, permission: error.permission, resource: error.resource, source: 'server', requestId: frame.id }, error.message)
+          : new RequestError(error.code, error.message, request.action_, error.retryAfterMs),
       );
     },
     connectionLost_() {
@@ -178,8 +178,8 @@ export function createRequests(host: RequestsHost, maxQueued: number): Requests 
         } else {
           const why = request.resent_ ? 'it had been re-sent once already' : 'the action is not idempotent';
           request.reject(
-            new ConnectionLostError(`the connection dropped before "${request.action}" was answered; it was not re-sent because ${why}`, {
-              action: request.action,
+            new ConnectionLostError(`the connection dropped before "${request.action_}" was answered; it was not re-sent because ${why}`, {
+              action: request.action_,
               sent: true,
             }),
           );
@@ -188,7 +188,7 @@ export function createRequests(host: RequestsHost, maxQueued: number): Requests 
       queue = [...retry, ...queue];
     },
     rejectAll_(error) {
-      for (const request of [...queue, ...inflight.values()]) request.reject(error(request.action, request.sent));
+      for (const request of [...queue, ...inflight.values()]) request.reject(error(request.action_, request.sent));
       queue = [];
       inflight.clear();
     },

@@ -27,9 +27,9 @@ export type AuthOkMeaning = 'signed-in' | 'refreshed' | 'ignored';
 /** The session {@link createSession} returns. */
 export interface Session {
   /** The signed-in user from the last `auth.ok`, or null. */
-  readonly user: UserInfo | null;
+  readonly user_: UserInfo | null;
   /** Local time (ms) at which the current token expires, or null when not signed in. */
-  readonly expiresAt: number | null;
+  readonly expiresAt_: number | null;
   /** Fetches the token for the next socket (reason `connect`, or `rejected` after a 4401). */
   prepare_(): Promise<void>;
   /** The first frame for a socket that just opened, or undefined when no token is prepared. */
@@ -74,11 +74,11 @@ export function createSession(options: {
   };
 
   return {
-    get user() {
+    get user_() {
       return user;
     },
-    get expiresAt() {
-      return tokens.expiresAt;
+    get expiresAt_() {
+      return tokens.expiresAt_;
     },
     // A token fetched for a run that ended meanwhile is overwritten by the next run's own.
     async prepare_() {
@@ -109,7 +109,7 @@ export function createSession(options: {
       try {
         const next = await tokens.fetch_('refresh');
         if (session !== current) return { do: 'wait' };
-        if (next.subject !== undefined && session.subject !== undefined && next.subject !== session.subject) return { do: 'switch-user' };
+        if (next.subject_ !== undefined && session.subject_ !== undefined && next.subject_ !== session.subject_) return { do: 'switch-user' };
         if (!isNewerToken(session, next)) return retryLater();
         sentRefresh = next;
         return { do: 'send', frame: { type: 'auth.refresh', token: next.token } };
@@ -124,7 +124,7 @@ export function createSession(options: {
       rejectedOnce = true;
       return true;
     },
-    check_: tokens.check,
+    check_: tokens.check_,
     lost_() {
       tokens.pause_();
       sentAuth = sentRefresh = null;
@@ -134,7 +134,7 @@ export function createSession(options: {
       current = null;
     },
     end_() {
-      tokens.stop();
+      tokens.stop_();
       user = current = prepared = sentAuth = sentRefresh = null;
       rejectedOnce = false;
       refreshFailures = 0;

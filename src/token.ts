@@ -12,9 +12,9 @@ import type { TokenReason } from './options';
 export interface TokenInfo {
   token: string;
   /** The subject (`sub`), when the token is a JWT. */
-  subject: string | undefined;
+  subject_: string | undefined;
   /** Expiry in unix seconds (`exp`), when the token is a JWT. */
-  exp: number | undefined;
+  exp_: number | undefined;
 }
 
 /** Reads `sub` and `exp` from a JWT; any other token is treated as opaque. */
@@ -23,22 +23,22 @@ export function readToken(token: string): TokenInfo {
     const claims = jwtDecode<{ sub?: unknown; exp?: unknown }>(token);
     return {
       token,
-      subject: typeof claims.sub === 'string' ? claims.sub : undefined,
-      exp: typeof claims.exp === 'number' ? claims.exp : undefined,
+      subject_: typeof claims.sub === 'string' ? claims.sub : undefined,
+      exp_: typeof claims.exp === 'number' ? claims.exp : undefined,
     };
   } catch {
-    return { token, subject: undefined, exp: undefined };
+    return { token, subject_: undefined, exp_: undefined };
   }
 }
 
 /** Whether `next` may replace `current` on the open socket: same subject and a later expiry. */
 export function isNewerToken(current: TokenInfo, next: TokenInfo): boolean {
   if (next.token === current.token) return false;
-  if (current.subject !== undefined || next.subject !== undefined) {
-    if (current.subject !== next.subject) return false;
+  if (current.subject_ !== undefined || next.subject_ !== undefined) {
+    if (current.subject_ !== next.subject_) return false;
   }
   // Servers require exp: a token without one (after one with) would only earn a 4401.
-  if (current.exp !== undefined) return next.exp !== undefined && next.exp > current.exp;
+  if (current.exp_ !== undefined) return next.exp_ !== undefined && next.exp_ > current.exp_;
   return true;
 }
 
@@ -55,13 +55,13 @@ export interface TokenManager {
   /** Tries again later (after a failed refresh), no later than the token's expiry. */
   retryIn_(delay: number): void;
   /** Checks the expiry at once: timers drift while a laptop sleeps or a tab is hidden. */
-  check(): void;
+  check_(): void;
   /** Local time (ms) at which the current token expires, or null with no session. */
-  readonly expiresAt: number | null;
+  readonly expiresAt_: number | null;
   /** Stops the timer but keeps `expiresAt`: the token stays valid while the client reconnects. */
   pause_(): void;
   /** Stops the timers and forgets the session; a getToken call still running rejects at once. */
-  stop(): void;
+  stop_(): void;
 }
 
 /** Timers stay below setTimeout's 32-bit limit (about 24.8 days), or they would fire at once. */
@@ -117,7 +117,7 @@ export function createTokenManager(options: {
     },
     schedule_(token, serverExp, serverNow) {
       // The earlier of the two: a server may end a session before the token's own exp.
-      const remaining = Math.min(token.exp ?? serverExp, serverExp) * 1000 - serverNow;
+      const remaining = Math.min(token.exp_ ?? serverExp, serverExp) * 1000 - serverNow;
       expiresAt = Date.now() + remaining;
       arm(expiresAt - Math.min(options.refreshSkew, remaining / 2));
     },
@@ -128,15 +128,15 @@ export function createTokenManager(options: {
       const at = Math.min(Date.now() + delay, expiresAt);
       if (at > Date.now()) arm(at);
     },
-    check,
-    get expiresAt() {
+    check_: check,
+    get expiresAt_() {
       return expiresAt;
     },
     pause_() {
       clearTimeout(timer);
       refreshAt = null;
     },
-    stop() {
+    stop_() {
       // A call still running is given up: its timeout timer must not keep a Node process alive,
       // whoever waits on it goes on at once, and the next connect() starts a call of its own.
       inflight?.cancel();

@@ -19,7 +19,7 @@ export interface CloseInfo {
   reason: string;
   /** Whether the socket had opened (false: the URL, the handshake or the connect timeout failed). */
   opened_: boolean;
-  /** Whether the client closed it itself ({@link Transport.drop_} or {@link Transport.stop}). */
+  /** Whether the client closed it itself ({@link Transport.drop_} or {@link Transport.stop_}). */
   requested_: boolean;
   /** For a socket that never opened: what probably went wrong, for the `error` event. */
   error?: PermsocketError;
@@ -27,9 +27,9 @@ export interface CloseInfo {
 
 /** What the transport reports. */
 export interface TransportEvents {
-  open(): void;
-  message(data: unknown): void;
-  close(info: CloseInfo): void;
+  open_(): void;
+  message_(data: unknown): void;
+  close_(info: CloseInfo): void;
 }
 
 /** The socket the client talks through. */
@@ -39,9 +39,9 @@ export interface Transport {
   /** Closes the current socket and lets the reconnect loop go on. */
   drop_(code: number, reason: string): void;
   /** Closes the socket for good, until the next {@link Transport.start_}. */
-  stop(reason: string): void;
+  stop_(reason: string): void;
   /** Sends a text frame on an open socket; returns false when none is open. */
-  send(text: string): boolean;
+  send_(text: string): boolean;
 }
 
 /** The part of partysocket's ReconnectingWebSocket the transport uses. */
@@ -66,9 +66,9 @@ function socketClass(module: unknown): ReconnectingSocketClass {
 
 /** Creates the transport; `url` is awaited before every attempt (the client's backoff and token live there). */
 export function createTransport(options: {
-  url: () => Promise<string>;
+  url_: () => Promise<string>;
   WebSocket: WebSocketConstructor | undefined;
-  connectTimeout: number;
+  connectTimeout_: number;
   /** False for a close code after which partysocket must not reconnect. */
   shouldReconnect_(code: number): boolean;
   events_: TransportEvents;
@@ -99,20 +99,20 @@ export function createTransport(options: {
       requested_: asked !== null,
     };
     if (!opened && !asked) {
-      const why = event.reason === 'timeout' ? `did not open within connectTimeout (${options.connectTimeout} ms)` : 'closed before it opened (1006)';
+      const why = event.reason === 'timeout' ? `did not open within connectTimeout (${options.connectTimeout_} ms)` : 'closed before it opened (1006)';
       info.error = new PermsocketError(
         'connect_failed',
         `the WebSocket ${why}: is the URL reachable? Did the server refuse the handshake (HTTP 403 for an Origin not on its allowlist) or the ${SUBPROTOCOL} subprotocol?`,
       );
     }
-    events.close(info);
+    events.close_(info);
   }
 
   function create(): ReconnectingSocket {
     const Socket = socketClass(partysocketWs);
     const created = new Socket(
       async () => {
-        const url = await options.url();
+        const url = await options.url_();
         opened = false;
         reported = false;
         return url;
@@ -126,7 +126,7 @@ export function createTransport(options: {
         minReconnectionDelay: 0,
         maxReconnectionDelay: 0,
         reconnectionDelayGrowFactor: 1,
-        connectionTimeout: options.connectTimeout,
+        connectionTimeout: options.connectTimeout_,
         // Nothing may go out before `auth`: the client queues requests itself.
         maxEnqueuedMessages: 0,
         shouldReconnectOnClose: (event: { code: number }) => options.shouldReconnect_(event.code),
@@ -135,9 +135,9 @@ export function createTransport(options: {
     // The on* handlers get partysocket's events as they are (addEventListener gets clones).
     created.onopen = () => {
       opened = true;
-      events.open();
+      events.open_();
     };
-    created.onmessage = (event) => events.message(event.data);
+    created.onmessage = (event) => events.message_(event.data);
     created.onclose = closed;
     // A constructor that threw on the very first attempt reports only an error, no close.
     created.onerror = () => closed({ code: NORMAL });
@@ -157,14 +157,14 @@ export function createTransport(options: {
       requested = { code, reason };
       socket.reconnect(code, reason);
     },
-    stop(reason) {
+    stop_(reason) {
       // close() reports the close at once when a socket is open or opening, and nothing otherwise.
       requested = { code: NORMAL, reason };
       socket?.close(NORMAL, reason);
       reported = true;
       requested = null;
     },
-    send(text) {
+    send_(text) {
       return socket?.readyState === 1 ? socket.send(text) : false;
     },
   };

@@ -39,22 +39,22 @@ function manager(getToken: (context: { reason: TokenReason }) => string | Promis
 describe('readToken', () => {
   it('reads the subject and the expiry of a JWT', () => {
     const token = jwt({ sub: '42', exp: 1_800_000_000, name: 'alice', aud: 'permsocket' });
-    expect(readToken(token)).toEqual({ token, subject: '42', exp: 1_800_000_000 });
+    expect(readToken(token)).toEqual({ token, subject_: '42', exp_: 1_800_000_000 });
   });
 
   it('treats an opaque token as having neither subject nor expiry', () => {
-    expect(readToken('opaque-session-token')).toEqual({ token: 'opaque-session-token', subject: undefined, exp: undefined });
-    expect(readToken('a.b.c')).toEqual({ token: 'a.b.c', subject: undefined, exp: undefined });
+    expect(readToken('opaque-session-token')).toEqual({ token: 'opaque-session-token', subject_: undefined, exp_: undefined });
+    expect(readToken('a.b.c')).toEqual({ token: 'a.b.c', subject_: undefined, exp_: undefined });
   });
 
   it('ignores claims of the wrong type rather than trusting them', () => {
     const token = jwt({ sub: 42, exp: '1800000000' });
-    expect(readToken(token)).toEqual({ token, subject: undefined, exp: undefined });
+    expect(readToken(token)).toEqual({ token, subject_: undefined, exp_: undefined });
   });
 
   it('reads a JWT without exp as having no expiry', () => {
     const token = jwt({ sub: '7' });
-    expect(readToken(token)).toEqual({ token, subject: '7', exp: undefined });
+    expect(readToken(token)).toEqual({ token, subject_: '7', exp_: undefined });
   });
 });
 
@@ -105,7 +105,7 @@ describe('createTokenManager: fetching', () => {
     pending.resolve(token);
     const results = await Promise.all(fetches);
     expect(new Set(results).size).toBe(1);
-    expect(results[0]).toEqual({ token, subject: '1', exp: T0 / 1000 + 300 });
+    expect(results[0]).toEqual({ token, subject_: '1', exp_: T0 / 1000 + 300 });
     expect(getToken).toHaveBeenCalledTimes(1);
   });
 
@@ -207,9 +207,9 @@ describe('createTokenManager: stopping', () => {
     const { tokens } = manager(getToken);
     void tokens.fetch_('connect');
     await vi.advanceTimersByTimeAsync(0);
-    tokens.stop();
+    tokens.stop_();
     expect(vi.getTimerCount()).toBe(0);
-    await expect(tokens.fetch_('connect')).resolves.toMatchObject({ subject: '1' });
+    await expect(tokens.fetch_('connect')).resolves.toMatchObject({ subject_: '1' });
     expect(getToken).toHaveBeenCalledTimes(2);
   });
 });
@@ -221,7 +221,7 @@ describe('createTokenManager: the refresh-ahead timer', () => {
   it('fires refreshSkew (60 s) before expiry for a 300 s token: at 240 s, not before', async () => {
     const { tokens, onRefreshDue } = manager(async () => 't');
     tokens.schedule_(session(300), nowS + 300, T0);
-    expect(tokens.expiresAt).toBe(T0 + 300_000);
+    expect(tokens.expiresAt_).toBe(T0 + 300_000);
 
     await vi.advanceTimersByTimeAsync(239_999);
     expect(onRefreshDue).not.toHaveBeenCalled();
@@ -262,7 +262,7 @@ describe('createTokenManager: the refresh-ahead timer', () => {
   it('uses the expiry from auth.ok for an opaque token', async () => {
     const { tokens, onRefreshDue } = manager(async () => 't');
     tokens.schedule_(readToken('opaque'), nowS + 300, T0);
-    expect(tokens.expiresAt).toBe(T0 + 300_000);
+    expect(tokens.expiresAt_).toBe(T0 + 300_000);
     await vi.advanceTimersByTimeAsync(239_999);
     expect(onRefreshDue).not.toHaveBeenCalled();
     await vi.advanceTimersByTimeAsync(1);
@@ -278,7 +278,7 @@ describe('createTokenManager: the refresh-ahead timer', () => {
     vi.setSystemTime(T0 + offset);
     const { tokens, onRefreshDue } = manager(async () => 't');
     tokens.schedule_(session(300), nowS + 300, T0);
-    expect(tokens.expiresAt).toBe(T0 + offset + 300_000);
+    expect(tokens.expiresAt_).toBe(T0 + offset + 300_000);
 
     await vi.advanceTimersByTimeAsync(239_999);
     expect(onRefreshDue).not.toHaveBeenCalled();
@@ -291,13 +291,13 @@ describe('createTokenManager: the refresh-ahead timer', () => {
     tokens.schedule_(session(300), nowS + 300, T0);
 
     vi.setSystemTime(T0 + 100_000);
-    tokens.check();
+    tokens.check_();
     expect(onRefreshDue).not.toHaveBeenCalled();
 
     vi.setSystemTime(T0 + 250_000);
-    tokens.check();
+    tokens.check_();
     expect(onRefreshDue).toHaveBeenCalledTimes(1);
-    tokens.check();
+    tokens.check_();
     expect(onRefreshDue).toHaveBeenCalledTimes(1);
   });
 
@@ -305,7 +305,7 @@ describe('createTokenManager: the refresh-ahead timer', () => {
     const { tokens, onRefreshDue } = manager(async () => 't');
     tokens.schedule_(session(300), nowS + 300, T0);
     await vi.advanceTimersByTimeAsync(100_000);
-    tokens.check();
+    tokens.check_();
     await vi.advanceTimersByTimeAsync(139_999);
     expect(onRefreshDue).not.toHaveBeenCalled();
     await vi.advanceTimersByTimeAsync(1);
@@ -338,8 +338,8 @@ describe('createTokenManager: the refresh-ahead timer', () => {
   it('stops: no refresh and no expiry after stop()', async () => {
     const { tokens, onRefreshDue } = manager(async () => 't');
     tokens.schedule_(session(300), nowS + 300, T0);
-    tokens.stop();
-    expect(tokens.expiresAt).toBeNull();
+    tokens.stop_();
+    expect(tokens.expiresAt_).toBeNull();
     await vi.advanceTimersByTimeAsync(600_000);
     expect(onRefreshDue).not.toHaveBeenCalled();
     expect(vi.getTimerCount()).toBe(0);
@@ -410,7 +410,7 @@ describe('createTokenManager: a rejected token', () => {
   it('refreshes by the earlier of the token exp and the server exp', () => {
     const { tokens, onRefreshDue } = manager(() => 'unused', { refreshSkew: 10_000 });
     tokens.schedule_(readToken(jwt({ sub: '1', exp: T0 / 1000 + 3_600 })), T0 / 1000 + 100, T0);
-    expect(tokens.expiresAt).toBe(T0 + 100_000);
+    expect(tokens.expiresAt_).toBe(T0 + 100_000);
     vi.advanceTimersByTime(89_999);
     expect(onRefreshDue).not.toHaveBeenCalled();
     vi.advanceTimersByTime(1);
