@@ -4,7 +4,7 @@
  * @packageDocumentation
  */
 import type { ReadyOptions } from './api';
-import { deadline } from './deadline';
+import { Deadline } from './deadline';
 import { TimeoutError } from './errors';
 import type { ConnectionState, DebugEntry } from './options';
 import { backoffDelay, type Backoff } from './reconnect';
@@ -173,7 +173,7 @@ export function createConnection(options: ConnectionOptions): Connection {
       if (state === 'ready') return Promise.resolve();
       if (isTerminal(state)) return Promise.reject(error());
       const check = () => (state === 'ready' ? wait.resolve() : isTerminal(state) && wait.reject(error()));
-      const wait = deadline<void>(timeout, () => new TimeoutError(`the client was not ready within ${timeout} ms (it is ${state})`), signal, () => waiters.delete(check));
+      const wait = new Deadline<void>(timeout, signal, () => waiters.delete(check), () => new TimeoutError(`the client was not ready within ${timeout} ms (it is ${state})`));
       if (signal?.aborted) wait.reject(signal.reason);
       else waiters.add(check);
       return wait.promise;

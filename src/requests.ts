@@ -7,6 +7,7 @@
 import { checkAction, type ActionDefinition } from './contract';
 import { ConnectionLostError, PermissionDeniedError, QueueFullError, RequestError, TimeoutError, type PermissionDenial } from './errors';
 import { EMPTY_PERMISSIONS, type PermissionSet } from './permissions';
+import { Deadline } from './deadline';
 import type { RequestFrame, ResultErrorFrame, ResultOkFrame } from './protocol';
 
 /** Per-request settings. */
@@ -17,60 +18,27 @@ export interface RequestOptions {
   signal?: AbortSignal;
 }
 
-/**
- * One request from the call to `request()` until it settles, exactly once. A class rather than
- * closures: nothing is allocated per request but the object and its promise, so a busy socket
- * costs little more than raw `ws`. It is its own abort listener (`handleEvent`).
- */
-class PendingRequest {
-  // Fields are assigned in the constructor and declared here only for the types: declared fields
-  // would be emitted a second time in the bundle.
+/** One request from the call to `request()` until it settles, exactly once. */
+class PendingRequest extends Deadline<unknown> {
   /** The id of the frame in flight, if one is; a re-sent request gets a new one. */
   declare id: string | undefined;
   /** Whether a frame for it ever left this client. */
   declare sent: boolean;
   /** Whether it was already re-sent once after a lost connection. */
   declare resent_: boolean;
-  declare readonly promise: Promise<unknown>;
   declare readonly action_: string;
   declare readonly payload_: unknown;
   declare readonly definition_: ActionDefinition<unknown, unknown>;
   declare readonly timeout_: number;
-  private declare readonly signal_: AbortSignal | undefined;
-  private declare readonly done_: (request: PendingRequest) => void;
-  private declare settled_: boolean;
-  private declare readonly timer_: ReturnType<typeof setTimeout>;
-  private declare succeed_: (value: unknown) => void;
-  private declare fail_: (error: unknown) => void;
 
   constructor(action: string, payload: unknown, definition: ActionDefinition<unknown, unknown>, timeout: number, signal: AbortSignal | undefined, done: (request: PendingRequest) => void) {
-    Object.assign(this, { action_: action, payload_: payload, definition_: definition, timeout_: timeout, signal_: signal, done_: done, id: undefined, sent: false, resent_: false, settled_: false });
-    this.promise = new Promise((resolve, reject) => ((this.succeed_ = resolve), (this.fail_ = reject)));
-    this.timer_ = setTimeout(expire, timeout, this);
-    signal?.addEventListener('abort', this, { once: true });
+    super(timeout, signal, done as (settled: Deadline<unknown>) => void);
+    Object.assign(this, { action_: action, payload_: payload, definition_: definition, timeout_: timeout, id: undefined, sent: false, resent_: false });
   }
-  resolve(value: unknown) {
-    if (this.finish_()) this.succeed_(value);
+  override timedOut_() {
+    const where = this.sent ? 'it was sent, so the server may still have acted on it' : 'it was never sent';
+    return new TimeoutError(`"${this.action_}" got no answer within ${this.timeout_} ms (${where})`, { action: this.action_, sent: this.sent });
   }
-  reject(error: unknown) {
-    if (this.finish_()) this.fail_(error);
-  }
-  handleEvent() {
-    this.reject(this.signal_?.reason);
-  }
-  private finish_() {
-    if (this.settled_) return false;
-    this.settled_ = true;
-    clearTimeout(this.timer_);
-    this.signal_?.removeEventListener('abort', this);
-    this.done_(this);
-    return true;
-  }
-}
-
-function expire(request: PendingRequest) {
-  const where = request.sent ? 'it was sent, so the server may still have acted on it' : 'it was never sent';
-  request.reject(new TimeoutError(`"${request.action_}" got no answer within ${request.timeout_} ms (${where})`, { action: request.action_, sent: request.sent }));
 }
 
 /** What the requests need from the client. */

@@ -4,7 +4,7 @@
  * @packageDocumentation
  */
 import { jwtDecode } from 'jwt-decode';
-import { deadline, type Deadline } from './deadline';
+import { Deadline } from './deadline';
 import { TimeoutError, PermsocketError } from './errors';
 import type { TokenReason } from './options';
 
@@ -100,17 +100,20 @@ export function createTokenManager(options: {
       // A rejected token forces a new call: a fetch already running may return that very token.
       if (inflight && (reason !== 'rejected' || inflight.reason === 'rejected')) return inflight.call;
       // Settles once: with the token, after the timeout, or at once when the client stops.
-      const call: Deadline<TokenInfo> = deadline(options.timeout, () => new TimeoutError(`getToken did not return within ${options.timeout} ms`), undefined, () => {
+      const call: Deadline<TokenInfo> = new Deadline(
+        options.timeout,
+        undefined,
         // A result that arrives after its timeout is dropped: the promise has settled already.
-        if (inflight?.call === call.promise) inflight = null;
-      });
+        () => inflight?.call === call.promise && (inflight = null),
+        () => new TimeoutError(`getToken did not return within ${options.timeout} ms`),
+      );
       inflight = { reason, call: call.promise, cancel: () => call.reject(new PermsocketError('error', 'the client stopped while getToken was running')) };
       Promise.resolve()
         .then(() => options.getToken({ reason }))
         .then((token) => {
           if (typeof token === 'string' && token.length > 0) call.resolve(readToken(token));
           else call.reject(new PermsocketError('bad_token', `getToken must return a non-empty string, got ${typeof token}`));
-        }, call.reject);
+        }, (error: unknown) => call.reject(error));
       // Whoever waits handles the rejection; one nobody waits for any more (stop()) is not unhandled.
       call.promise.catch(() => {});
       return call.promise;
