@@ -21,9 +21,9 @@ export interface RequestOptions {
 /** One request from the call to `request()` until it settles, exactly once. */
 class PendingRequest extends Deadline<unknown> {
   /** The id of the frame in flight, if one is; a re-sent request gets a new one. */
-  declare id: string | undefined;
+  declare id_: string | undefined;
   /** Whether a frame for it ever left this client. */
-  declare sent: boolean;
+  declare sent_: boolean;
   /** Whether it was already re-sent once after a lost connection. */
   declare resent_: boolean;
   declare readonly action_: string;
@@ -33,11 +33,11 @@ class PendingRequest extends Deadline<unknown> {
 
   constructor(action: string, payload: unknown, definition: ActionDefinition<unknown, unknown>, timeout: number, signal: AbortSignal | undefined, done: (request: PendingRequest) => void) {
     super(timeout, signal, done as (settled: Deadline<unknown>) => void);
-    Object.assign(this, { action_: action, payload_: payload, definition_: definition, timeout_: timeout, id: undefined, sent: false, resent_: false });
+    Object.assign(this, { action_: action, payload_: payload, definition_: definition, timeout_: timeout, id_: undefined, sent_: false, resent_: false });
   }
   override timedOut_() {
-    const where = this.sent ? 'it was sent, so the server may still have acted on it' : 'it was never sent';
-    return new TimeoutError(`"${this.action_}" got no answer within ${this.timeout_} ms (${where})`, { action: this.action_, sent: this.sent });
+    const where = this.sent_ ? 'it was sent, so the server may still have acted on it' : 'it was never sent';
+    return new TimeoutError(`"${this.action_}" got no answer within ${this.timeout_} ms (${where})`, { action: this.action_, sent: this.sent_ });
   }
 }
 
@@ -80,7 +80,7 @@ export function createRequests(host: RequestsHost, maxQueued: number): Requests 
   // A prefix per client makes ids readable in server logs and unique across clients' tabs.
   const prefix = Math.random().toString(36).slice(2, 8);
   const forget = (request: PendingRequest) => {
-    if (request.id !== undefined) inflight.delete(request.id);
+    if (request.id_ !== undefined) inflight.delete(request.id_);
     const at = queue.indexOf(request);
     if (at >= 0) queue.splice(at, 1);
   };
@@ -100,8 +100,8 @@ export function createRequests(host: RequestsHost, maxQueued: number): Requests 
     const error = refused(request);
     if (error) return request.reject(error);
     const id = `${prefix}${(++counter).toString(36)}`;
-    request.id = id;
-    request.sent = true;
+    request.id_ = id;
+    request.sent_ = true;
     inflight.set(id, request);
     host.send_({ type: 'req', id, action: request.action_, payload: request.payload_ ?? null });
   }
@@ -139,7 +139,7 @@ export function createRequests(host: RequestsHost, maxQueued: number): Requests 
       const retry: PendingRequest[] = [];
       for (const [id, request] of [...inflight]) {
         inflight.delete(id);
-        request.id = undefined;
+        request.id_ = undefined;
         if (request.definition_.idempotent && !request.resent_) {
           request.resent_ = true;
           retry.push(request);
@@ -156,7 +156,7 @@ export function createRequests(host: RequestsHost, maxQueued: number): Requests 
       queue = [...retry, ...queue];
     },
     rejectAll_(error) {
-      for (const request of [...queue, ...inflight.values()]) request.reject(error(request.action_, request.sent));
+      for (const request of [...queue, ...inflight.values()]) request.reject(error(request.action_, request.sent_));
       queue = [];
       inflight.clear();
     },

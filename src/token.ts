@@ -74,7 +74,7 @@ export function createTokenManager(options: {
   refreshSkew: number;
   onRefreshDue_: () => void;
 }): TokenManager {
-  let inflight: { reason: TokenReason; call: Promise<TokenInfo>; cancel(): void } | null = null;
+  let inflight: { reason_: TokenReason; call_: Promise<TokenInfo>; cancel_(): void } | null = null;
   let expiresAt: number | null = null;
   let refreshAt: number | null = null;
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -98,16 +98,16 @@ export function createTokenManager(options: {
   return {
     fetch_(reason) {
       // A rejected token forces a new call: a fetch already running may return that very token.
-      if (inflight && (reason !== 'rejected' || inflight.reason === 'rejected')) return inflight.call;
+      if (inflight && (reason !== 'rejected' || inflight.reason_ === 'rejected')) return inflight.call_;
       // Settles once: with the token, after the timeout, or at once when the client stops.
       const call: Deadline<TokenInfo> = new Deadline(
         options.timeout,
         undefined,
         // A result that arrives after its timeout is dropped: the promise has settled already.
-        () => inflight?.call === call.promise && (inflight = null),
+        () => inflight?.call_ === call.promise && (inflight = null),
         () => new TimeoutError(`getToken did not return within ${options.timeout} ms`),
       );
-      inflight = { reason, call: call.promise, cancel: () => call.reject(new PermsocketError('error', 'the client stopped while getToken was running')) };
+      inflight = { reason_: reason, call_: call.promise, cancel_: () => call.reject(new PermsocketError('error', 'the client stopped while getToken was running')) };
       Promise.resolve()
         .then(() => options.getToken({ reason }))
         .then((token) => {
@@ -142,7 +142,7 @@ export function createTokenManager(options: {
     stop_() {
       // A call still running is given up: its timeout timer must not keep a Node process alive,
       // whoever waits on it goes on at once, and the next connect() starts a call of its own.
-      inflight?.cancel();
+      inflight?.cancel_();
       inflight = null;
       clearTimeout(timer);
       refreshAt = null;
