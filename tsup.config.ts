@@ -1,5 +1,12 @@
 import { defineConfig } from 'tsup';
 
+/**
+ * The naming convention for internal members: a property whose name ends in `_` (`connection.move_`)
+ * belongs to one of the client's parts, never to the public API, the wire or a dependency, so the
+ * minifier may shorten it. bench/size.ts measures with the same setting.
+ */
+export const manglePrivateProps = /_$/;
+
 export default defineConfig({
   entry: { index: 'src/index.ts', protocol: 'src/protocol.ts', react: 'src/react/index.ts', server: 'src/server/index.ts', testing: 'src/testing/index.ts', cli: 'src/bin.ts' },
   // Peer dependencies stay imports, so no bundle ever contains them: the react entry needs React,
@@ -12,4 +19,7 @@ export default defineConfig({
   sourcemap: true,
   target: 'es2022',
   treeshake: true,
+  esbuildOptions(options) {
+    options.mangleProps = manglePrivateProps;
+  },
 });
