@@ -7,6 +7,7 @@ const src = (file: string) => fileURLToPath(new URL(`./src/${file}`, import.meta
 const alias = [
   { find: /^permsocket\/protocol$/, replacement: src('protocol.ts') },
   { find: /^permsocket\/react$/, replacement: src('react/index.ts') },
+  { find: /^permsocket\/server$/, replacement: src('server/index.ts') },
   { find: /^permsocket\/testing$/, replacement: src('testing/index.ts') },
   { find: /^permsocket$/, replacement: src('index.ts') },
 ];
@@ -44,8 +45,21 @@ export default defineConfig({
       {
         resolve: { alias },
         test: {
+          // The server engine against real ws servers on port 0 and a local JWKS, in-process and
+          // fast enough for mutation testing; test/server/integration (Redis, the README example
+          // as a process) runs with the integration project.
+          name: 'server-unit',
+          include: ['test/server/*.test.ts'],
+          environment: 'node',
+          testTimeout: 20_000,
+          hookTimeout: 30_000,
+        },
+      },
+      {
+        resolve: { alias },
+        test: {
           name: 'integration',
-          include: ['test/integration/**/*.test.ts', 'test/conformance/**/*.test.ts'],
+          include: ['test/integration/**/*.test.ts', 'test/conformance/**/*.test.ts', 'test/server/integration/**/*.test.ts'],
           environment: 'node',
           testTimeout: 30_000,
           hookTimeout: 60_000,

@@ -6,8 +6,9 @@
  *   talk to it too) and every `req` with a `res` carrying `BENCH_DATA`, the very JSON the reference
  *   server returns. No token check, no database: the floor any WebSocket app stands on.
  * - `BENCH_MODE=socketio`: socket.io with the reference server's work per request: the JWT checked
- *   at the handshake, payload validation, the user's grants read fresh from SQLite, the contract's
- *   permission rule and the same chat handler, answered through the acknowledgement callback.
+ *   at the handshake, the contract's zod validation, the same fresh permission check (the engine's
+ *   cache over the demo's permissionsVersion and loadPermissions), the contract's permission rule
+ *   and the same chat handler, answered through the acknowledgement callback.
  *
  * Prints `listening on http://127.0.0.1:<PORT>` once it accepts connections.
  */
@@ -18,10 +19,10 @@ import { WebSocketServer } from 'ws';
 import { chatContract } from '../demo/contract';
 import { createChatHandlers } from '../demo/server/chat';
 import { openDatabase } from '../demo/server/db';
-import { createMemoryHub } from '../demo/server/hub';
 import { createMessageStore } from '../demo/server/messages';
 import { createUserStore } from '../demo/server/users';
-import { MAX_FRAME_BYTES, SUBPROTOCOL, can, checkAction, validatePayload, type ActionDefinition, type PayloadCheck } from '../src/protocol';
+import { MAX_FRAME_BYTES, SUBPROTOCOL, checkAction, createPermissionSet, validatePayload, type ActionDefinition, type PayloadCheck } from '../src/protocol';
+import { createPermissionsCache, type UserPermissions } from '../src/server/permissions-cache';
 
 const port = Number(process.env.PORT);
 const mode = process.env.BENCH_MODE;
@@ -55,7 +56,7 @@ if (mode === 'ws') {
 } else if (mode === 'socketio') {
   const db = await openDatabase(process.env.DATABASE ?? '');
   const users = createUserStore(db);
-  const handlers = createChatHandlers(createMessageStore(db), createMemoryHub());
+  const handlers = createChatHandlers(createMessageStore(db), async () => {});
   const key = new TextEncoder().encode(process.env.JWT_SECRET ?? '');
   const io = new SocketIoServer(http, { transports: ['websocket'], perMessageDeflate: false, maxHttpBufferSize: MAX_FRAME_BYTES, serveClient: false });
   io.use((socket, next) => {
@@ -71,6 +72,15 @@ if (mode === 'ws') {
       () => next(new Error('unauthenticated')),
     );
   });
+  const permissions = createPermissionsCache(
+    (who) => {
+      const state = users.permissionState(Number(who.id));
+      if (!state?.active) throw new Error('inactive');
+      return state;
+    },
+    (who) => users.permissionsVersion(Number(who.id)),
+  );
+  const context = { permissions: createPermissionSet(1, []), signal: new AbortController().signal, requestId: 'r', connectionId: 'c' };
   io.on('connection', (socket) => {
     const user = socket.data.user as { id: number; name: string };
     socket.on('chat.history', (payload: unknown, ack: (answer: unknown) => void) => {
@@ -79,13 +89,17 @@ if (mode === 'ws') {
       const valid = validatePayload(definition, payload) as PayloadCheck;
       if (!valid.ok) return ack({ ok: false, error: { code: 'bad_request', message: valid.message } });
       payload = valid.value;
-      // Fresh from the database on every request, as the reference server does.
-      const state = users.permissionState(user.id);
-      const grants = new Set(state?.grants ?? []);
-      const check = checkAction(definition, payload, { can: (permission, resource) => can(grants, permission, resource) });
-      if (!state?.active || !check.allowed) return ack({ ok: false, error: { code: 'permission_denied', message: 'denied' } });
-      const outcome = handlers['chat.history'](payload as { room: string }, { user });
-      ack(outcome.ok ? { ok: true, data: outcome.data } : { ok: false, error: { code: outcome.code, message: outcome.message } });
+      // Fresh on every request exactly as the reference server checks: the engine's cache over the
+      // same two hooks (the version from memory and SQLite's data_version, grants when it moved).
+      const fresh = permissions.get({ id: String(user.id), name: user.name }) as UserPermissions;
+      const check = checkAction(definition, payload, fresh.set);
+      if (!check.allowed) return ack({ ok: false, error: { code: 'permission_denied', message: 'denied' } });
+      try {
+        const data = handlers['chat.history'](payload as { room: string }, { ...context, user: { id: String(user.id), name: user.name } });
+        ack({ ok: true, data });
+      } catch (error) {
+        ack({ ok: false, error: { code: (error as { code?: string }).code ?? 'internal', message: (error as Error).message } });
+      }
     });
   });
 } else {

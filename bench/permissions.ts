@@ -13,10 +13,10 @@ import { performance } from 'node:perf_hooks';
 import { chatContract } from '../demo/contract';
 import { createChatHandlers } from '../demo/server/chat';
 import { openDatabase } from '../demo/server/db';
-import { createMemoryHub } from '../demo/server/hub';
 import { createMessageStore } from '../demo/server/messages';
 import { createUserStore } from '../demo/server/users';
-import { can, checkAction, createPermissionSet, type ActionDefinition } from '../src/protocol';
+import { checkAction, createPermissionSet, type ActionDefinition } from '../src/protocol';
+import { createPermissionsCache, type UserPermissions } from '../src/server/permissions-cache';
 import { num, times, type Row } from './report';
 import { median } from './stats';
 
@@ -116,19 +116,21 @@ export async function permissionSection(counts: PermissionCounts, sdkP50: number
   try {
     const db = await openDatabase(join(dir, 'db.sqlite3'));
     const users = createUserStore(db);
-    const handlers = createChatHandlers(createMessageStore(db), createMemoryHub());
+    const handlers = createChatHandlers(createMessageStore(db), async () => {});
     const alice = users.byName('alice');
     if (!alice) throw new Error('the seed has no alice');
     const definition = chatContract.actions['chat.history'] as ActionDefinition<unknown, unknown>;
     const payload = { room: 'random' };
-    const user = { id: alice.id, name: alice.username };
-    // Exactly the reference server's per-request check (demo/server/socket.ts runRequest).
-    const permission = () => {
-      const state = users.permissionState(user.id);
-      const set = new Set(state?.grants ?? []);
-      return checkAction(definition, payload, { can: (p, r) => can(set, p, r) }).allowed;
-    };
-    const handler = () => handlers['chat.history'](payload, { user }).ok;
+    const user = { id: String(alice.id), name: alice.username };
+    // Exactly the reference server's per-request check (the engine's, with demo/server/server.ts's
+    // hooks): the version from memory and SQLite's data_version, the cached set, the contract's rule.
+    const cache = createPermissionsCache(
+      (who) => users.permissionState(Number(who.id))!,
+      (who) => users.permissionsVersion(Number(who.id)),
+    );
+    const permission = () => checkAction(definition, payload, (cache.get(user) as UserPermissions).set).allowed;
+    const context = { user, permissions: createPermissionSet(1, []), signal: new AbortController().signal, requestId: 'r', connectionId: 'c' };
+    const handler = () => handlers['chat.history'](payload as { room: string }, context);
     const permissionUs: number[] = [];
     const handlerUs: number[] = [];
     for (let run = 0; run <= counts.runs; run++) {

@@ -5,8 +5,11 @@
  */
 import { build } from 'esbuild';
 import { gzipSync } from 'node:zlib';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { repoRoot, packageVersion } from './machine';
 import { kb, times, type Row } from './report';
+import { manglePrivateProps } from '../tsup.config';
 
 /** One measured bundle. */
 export interface BundleSize {
@@ -17,6 +20,12 @@ export interface BundleSize {
 }
 
 const SECTION = '1. Size (esbuild minify, gzip -9, dependencies included)';
+
+/** The budget `npm run build` enforces (size-limit in package.json), as written there. */
+function buildBudget(): string {
+  const pkg = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { 'size-limit'?: { limit?: string }[] };
+  return pkg['size-limit']?.[0]?.limit ?? 'none';
+}
 
 /** The client's runtime dependencies, as the design card names them. */
 export const DEPENDENCIES = ['partysocket', 'jwt-decode', 'eventemitter3'] as const;
@@ -38,6 +47,8 @@ export async function bundleSize(name: string, entry: string, external: string[]
     // Browsers have WebSocket built in: a library's optional Node fallback is not part of its page cost.
     external: ['ws', ...external.flatMap((dependency) => [dependency, `${dependency}/*`])],
     define: { 'process.env.NODE_ENV': '"production"' },
+    // As the build does (tsup.config.ts): internal `name_` members are shortened.
+    mangleProps: manglePrivateProps,
   });
   const code = result.outputFiles[0]?.contents ?? new Uint8Array();
   return { name, entry, minified: code.byteLength, gzipped: gzipSync(code, { level: 9 }).byteLength };
@@ -74,7 +85,7 @@ export async function sizeSection(): Promise<{ rows: Row[]; sizes: BundleSize[] 
       section: SECTION,
       figure: 'permsocket client with its 3 dependencies, gzipped',
       value: kb(own.gzipped),
-      baseline: 'fixed budget (the build fails past 10 KB)',
+      baseline: `issue target 10 KB; the build fails past ${buildBudget()}`,
       comparison: `${kb(own.gzipped)} of 10.00 KB (aim 9 KB)`,
       target: '<= 10 KB',
       pass: own.gzipped <= 10_000,

@@ -35,31 +35,31 @@ export function createClient<C extends Contract>(options: ClientOptions<C>): Cli
   const { contract, debug } = options;
   const { retry, ping, requestTimeout, maxQueued, refreshSkew, autoConnect } = resolveOptions(options);
   const listeners = createListeners(options);
-  const emit = listeners.emit;
+  const emit = listeners.emit_;
   let permissions: PermissionSet = EMPTY_PERMISSIONS;
   let lastServerError: WireError | null = null;
   let terminalError: PermsocketError | null = null;
 
-  const connection = createConnection({ retry, debug, moved: () => (emit('state', connection.state), emit('change')), wokeReady: sendPing });
-  const session = createSession({ getToken: options.getToken, timeout: requestTimeout, refreshSkew, retry, refreshDue: () => void refresh() });
-  const liveness = createLiveness({ ...ping, ping: sendPing, dead: () => replace((4000 satisfies typeof CloseCode.PingTimeout), 'no answer to ping', false) });
-  const requests = createRequests({ ready: () => connection.state === 'ready', permissions: () => permissions, send, denied: (d) => emit('permission-denied', d) }, maxQueued);
+  const connection = createConnection({ retry, debug, moved_: () => (emit('state', connection.state_), emit('change')), wokeReady_: sendPing });
+  const session = createSession({ getToken: options.getToken, timeout: requestTimeout, refreshSkew, retry, refreshDue_: () => void refresh() });
+  const liveness = createLiveness({ ...ping, ping_: sendPing, dead_: () => replace((4000 satisfies typeof CloseCode.PingTimeout), 'no answer to ping', false) });
+  const requests = createRequests({ ready_: () => connection.state_ === 'ready', permissions_: () => permissions, send_: send, denied_: (d) => emit('permission-denied', d) }, maxQueued);
   const transport = createTransport({
-    url: connection.urlProvider(prepare, failed),
+    url_: connection.urlProvider_(prepare, failed),
     WebSocket: options.WebSocket,
-    connectTimeout: retry.connectTimeout,
-    shouldReconnect: (code) => decideOnClose(code).action !== 'stop',
-    events: { open: onOpen, message: onMessage, close: onClose },
+    connectTimeout_: retry.connectTimeout,
+    shouldReconnect_: (code) => decideOnClose(code).action !== 'stop',
+    events_: { open_: onOpen, message_: onMessage, close_: onClose },
   });
 
   function send(frame: ClientFrame) {
     debug?.({ kind: 'frame', direction: 'out', type: frame.type });
-    transport.send(JSON.stringify(frame));
+    transport.send_(JSON.stringify(frame));
   }
   function sendPing() {
-    session.check(); // timers drift while a device sleeps: every ping also checks the expiry
+    session.check_(); // timers drift while a device sleeps: every ping also checks the expiry
     send({ type: 'ping' });
-    liveness.expect();
+    liveness.expect_();
   }
   function setPermissions(next: PermissionSet) {
     permissions = next;
@@ -70,7 +70,7 @@ export function createClient<C extends Contract>(options: ClientOptions<C>): Cli
   /** Before every attempt (after the backoff): the URL and the token, fetched together. */
   async function prepare(): Promise<string> {
     const target = options.url;
-    const [url] = await Promise.all([typeof target === 'function' ? target() : target, session.prepare()]);
+    const [url] = await Promise.all([typeof target === 'function' ? target() : target, session.prepare_()]);
     new URL(url, (globalThis as { location?: { href: string } }).location?.href); // a bad URL fails here, with a clear message
     lastServerError = null;
     return url;
@@ -82,15 +82,15 @@ export function createClient<C extends Contract>(options: ClientOptions<C>): Cli
   }
 
   function onOpen() {
-    const frame = session.authFrame();
-    if (!frame || !connection.move('authenticating')) return;
+    const frame = session.authFrame_();
+    if (!frame || !connection.move_('authenticating')) return;
     send(frame);
-    liveness.expect();
+    liveness.expect_();
   }
 
   // A socket callback must never throw: whatever goes wrong is reported on `error` instead.
   function onMessage(data: unknown) {
-    liveness.heard();
+    liveness.heard_();
     if (typeof data !== 'string') return emit('error', new ProtocolError('expected a text frame, got binary data'));
     const parsed = parseServerFrame(data);
     if (!parsed.ok) return emit('error', new ProtocolError(`dropped a malformed frame: ${parsed.message}`));
@@ -100,12 +100,12 @@ export function createClient<C extends Contract>(options: ClientOptions<C>): Cli
       if (frame.type === 'auth.ok') onAuthOk(frame);
       // Within one session versions only grow: an older snapshot arrived late and is stale.
       else if (frame.type === 'perms') {
-        if (connection.state === 'ready' && frame.version > permissions.version) setPermissions(createPermissionSet(frame.version, frame.grants));
+        if (connection.state_ === 'ready' && frame.version > permissions.version) setPermissions(createPermissionSet(frame.version, frame.grants));
       }
-      else if (frame.type === 'res') requests.answer(frame);
+      else if (frame.type === 'res') requests.answer_(frame);
       else if (frame.type === 'error') lastServerError = frame.error;
       else if (frame.type === 'event') {
-        if (Object.prototype.hasOwnProperty.call(contract.events, frame.name)) listeners.emitEvent(frame.name, frame.data);
+        if (Object.hasOwn(contract.events, frame.name)) listeners.emitEvent_(frame.name, frame.data);
         else emit('error', new ProtocolError(`dropped an event the contract does not declare: "${frame.name}"`));
       }
     } catch (error) {
@@ -114,28 +114,28 @@ export function createClient<C extends Contract>(options: ClientOptions<C>): Cli
   }
 
   function onAuthOk(frame: AuthOkFrame) {
-    const meaning = session.accept(frame);
+    const meaning = session.accept_(frame);
     const snapshot = createPermissionSet(frame.perms.version, frame.perms.grants);
-    if (meaning === 'refreshed' && connection.state === 'ready') return setPermissions(snapshot);
-    if (meaning !== 'signed-in' || connection.state !== 'authenticating') return;
-    const run = connection.run;
+    if (meaning === 'refreshed' && connection.state_ === 'ready') return setPermissions(snapshot);
+    if (meaning !== 'signed-in' || connection.state_ !== 'authenticating') return;
+    const run = connection.run_;
     permissions = snapshot;
     // Timers first: a listener below may close the client, and stop() must find them to clear.
-    liveness.start();
-    connection.stable();
-    connection.move('ready');
-    for (const next of [() => emit('permissions', permissions), () => session.user && emit('ready', { user: session.user, permissions }), requests.flush]) {
-      if (run !== connection.run) return;
+    liveness.start_();
+    connection.stable_();
+    connection.move_('ready');
+    for (const next of [() => emit('permissions', permissions), () => session.user_ && emit('ready', { user: session.user_, permissions }), requests.flush_]) {
+      if (run !== connection.run_) return;
       next();
     }
   }
 
   async function refresh() {
-    const run = connection.run;
-    if (connection.state !== 'ready') return;
-    const decision = await session.refresh();
-    if (run !== connection.run || connection.state !== 'ready') return;
-    if (decision.do === 'send') return send(decision.frame), liveness.expect();
+    const run = connection.run_;
+    if (connection.state_ !== 'ready') return;
+    const decision = await session.refresh_();
+    if (run !== connection.run_ || connection.state_ !== 'ready') return;
+    if (decision.do === 'send') return send(decision.frame), liveness.expect_();
     if (decision.do === 'stop') return stop('unauthenticated', decision.error);
     if (decision.do === 'switch-user') return replace((1000 satisfies typeof CloseCode.Normal), 'another user signed in', true);
     if (decision.error) emit('error', decision.error);
@@ -144,61 +144,61 @@ export function createClient<C extends Contract>(options: ClientOptions<C>): Cli
   // Drops the socket on purpose and carries on: a dead socket (then backoff), or another user (at
   // once; until their auth.ok no grant of the old one is shown or checked, new requests wait).
   function replace(code: number, reason: string, switchUser: boolean) {
-    const run = connection.run;
-    transport.drop(code, reason);
-    if (run !== connection.run) return;
-    if (switchUser) session.forgetUser();
-    lost({ code, reason, opened: true, requested: true }, switchUser);
-    if (switchUser && run === connection.run && permissions !== EMPTY_PERMISSIONS) setPermissions(EMPTY_PERMISSIONS);
+    const run = connection.run_;
+    transport.drop_(code, reason);
+    if (run !== connection.run_) return;
+    if (switchUser) session.forgetUser_();
+    lost({ code, reason, opened_: true, requested_: true }, switchUser);
+    if (switchUser && run === connection.run_ && permissions !== EMPTY_PERMISSIONS) setPermissions(EMPTY_PERMISSIONS);
   }
 
   function onClose(info: CloseInfo) {
-    const run = connection.run;
+    const run = connection.run_;
     emit('close', { code: info.code, reason: info.reason });
     // A close the client asked for is handled where it asked; a listener may have stopped it too.
-    if (!info.requested && run === connection.run) lost(info);
+    if (!info.requested_ && run === connection.run_) lost(info);
   }
 
   /** A socket is gone: what its close code means, decided in one place (reconnect.ts). */
   function lost({ code, reason, error }: CloseInfo, atOnce = false) {
-    liveness.stop();
-    session.lost();
-    requests.connectionLost();
-    const run = connection.run;
+    liveness.stop_();
+    session.lost_();
+    requests.connectionLost_();
+    const run = connection.run_;
     if (error) emit('error', error);
-    if (run !== connection.run) return;
+    if (run !== connection.run_) return;
     const decision = decideOnClose(code);
     debug?.({ kind: 'close', code, decision: decision.action });
     const why = lastServerError?.message ?? reason;
     if (decision.action === 'stop') return stop(decision.state, closeError(code, why));
-    if (decision.action === 'reauthenticate' && !session.rejected()) return stop('unauthenticated', closeError(code, why));
-    if (decision.action === 'reauthenticate' || atOnce) connection.now();
-    else connection.backOff(decision.rateLimited ? (lastServerError?.retryAfterMs ?? 0) : undefined);
-    connection.move('reconnecting');
+    if (decision.action === 'reauthenticate' && !session.rejected_()) return stop('unauthenticated', closeError(code, why));
+    if (decision.action === 'reauthenticate' || atOnce) connection.now_();
+    else connection.backOff_(decision.rateLimited ? (lastServerError?.retryAfterMs ?? 0) : undefined);
+    connection.move_('reconnecting');
   }
 
   /** Enters a terminal state: no socket, no timers, nothing pending. */
   function stop(next: 'unauthenticated' | 'forbidden' | 'closed', error: PermsocketError) {
-    connection.newRun();
-    liveness.stop();
-    session.end();
-    transport.stop('client stopped');
+    connection.newRun_();
+    liveness.stop_();
+    session.end_();
+    transport.stop_('client stopped');
     terminalError = error;
-    requests.rejectAll((action, sent) => (error instanceof ConnectionLostError ? new ConnectionLostError(error.message, { action, sent }) : error));
+    requests.rejectAll_((action, sent) => (error instanceof ConnectionLostError ? new ConnectionLostError(error.message, { action, sent }) : error));
     if (permissions !== EMPTY_PERMISSIONS) setPermissions(EMPTY_PERMISSIONS);
-    connection.move(next);
+    connection.move_(next);
     if (error instanceof AuthError) emit('auth-error', error);
     else if (!(error instanceof ConnectionLostError)) emit('error', error);
   }
 
   // In a terminal state: ready() gets the state's own error, a request a short one naming the state.
-  const closedError = (action?: string) => (!action && terminalError) || stateError(connection.state, action);
+  const closedError = (action?: string) => (!action && terminalError) || stateError(connection.state_, action);
 
   const client: Client<C> = {
-    get state() { return connection.state; },
-    get user() { return session.user; },
+    get state() { return connection.state_; },
+    get user() { return session.user_; },
     get permissions() { return permissions; },
-    get expiresAt() { return session.expiresAt; },
+    get expiresAt() { return session.expiresAt_; },
     contract,
     can(action, payload) {
       const definition = contract.actions[action];
@@ -209,24 +209,24 @@ export function createClient<C extends Contract>(options: ClientOptions<C>): Cli
     request(action, payload, { timeout = requestTimeout, signal } = {}) {
       const definition = contract.actions[action];
       if (!definition) return Promise.reject(new RequestError('unknown_action', `the contract has no action "${action}"`, action));
-      if (isTerminal(connection.state)) return Promise.reject(closedError(action));
-      return requests.request(action, payload, definition, timeout, signal) as Promise<ResultOf<C, typeof action>>;
+      if (isTerminal(connection.state_)) return Promise.reject(closedError(action));
+      return requests.request_(action, payload, definition, timeout, signal) as Promise<ResultOf<C, typeof action>>;
     },
     onEvent: listeners.onEvent,
     on: listeners.on,
     once: listeners.once,
     off: listeners.off,
     subscribe: (listener) => listeners.on('change', listener),
-    ready: (readyOptions = {}) => connection.ready(readyOptions, closedError),
+    ready: (readyOptions = {}) => connection.ready_(readyOptions, closedError),
     connect() {
-      if (!isTerminal(connection.state)) return;
-      transport.start(); // throws first when there is no WebSocket to connect with
-      connection.newRun();
+      if (!isTerminal(connection.state_)) return;
+      transport.start_(); // throws first when there is no WebSocket to connect with
+      connection.newRun_();
       terminalError = null;
-      connection.move('connecting');
+      connection.move_('connecting');
     },
     close() {
-      if (connection.state !== 'closed') stop('closed', new ConnectionLostError('the client was closed'));
+      if (connection.state_ !== 'closed') stop('closed', new ConnectionLostError('the client was closed'));
     },
     [Symbol.dispose]: () => client.close(),
   };

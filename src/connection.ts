@@ -4,7 +4,7 @@
  * @packageDocumentation
  */
 import type { ReadyOptions } from './api';
-import { deadline } from './deadline';
+import { Deadline } from './deadline';
 import { TimeoutError } from './errors';
 import type { ConnectionState, DebugEntry } from './options';
 import { backoffDelay, type Backoff } from './reconnect';
@@ -33,39 +33,39 @@ export const isTerminal = (state: ConnectionState): state is Terminal => TERMINA
 export interface ConnectionOptions {
   retry: Backoff & { resetAfter: number; rateLimitDelay: number };
   /** Called after every move, with the state left. */
-  moved(from: ConnectionState): void;
+  moved_(from: ConnectionState): void;
   /** A device came back (online, a tab visible again) while the client is ready. */
-  wokeReady(): void;
+  wokeReady_(): void;
   debug: ((entry: DebugEntry) => void) | undefined;
 }
 
 /** The connection {@link createConnection} returns. */
 export interface Connection {
-  readonly state: ConnectionState;
+  readonly state_: ConnectionState;
   /** Bumped whenever the client starts over or stops: work of an older run is dropped. */
-  readonly run: number;
+  readonly run_: number;
   /** Moves to `to` when the table allows it; returns whether it moved. */
-  move(to: ConnectionState): boolean;
+  move_(to: ConnectionState): boolean;
   /** Starts a new run (connect() or a terminal stop): the attempt counter and any wait start over. */
-  newRun(): void;
+  newRun_(): void;
   /** The next attempt waits the backoff (at least `rateLimitMs` when given, after a 4429). */
-  backOff(rateLimitMs?: number): void;
+  backOff_(rateLimitMs?: number): void;
   /** The next attempt goes at once (after a 4401, for another user). */
-  now(): void;
+  now_(): void;
   /**
    * The URL provider partysocket awaits before every attempt: it waits out the backoff, then
    * `prepare` fetches the token and the URL. A failure goes to `failed`, which reports it and
    * returns whether to retry with backoff. When the run ends meanwhile the new run is served,
    * and a stopped client gets '' (partysocket, closed, opens nothing with it).
    */
-  urlProvider(prepare: () => Promise<string>, failed: (error: unknown) => boolean): () => Promise<string>;
+  urlProvider_(prepare: () => Promise<string>, failed: (error: unknown) => boolean): () => Promise<string>;
   /** The client is ready: the attempt counter starts again after a stable period. */
-  stable(): void;
+  stable_(): void;
   /**
    * Resolves when the state is (or becomes) ready; rejects with `error()` in (or on entering) a
    * terminal state, with a TimeoutError after `timeout`, or with the signal's reason.
    */
-  ready(options: ReadyOptions, error: () => Error): Promise<void>;
+  ready_(options: ReadyOptions, error: () => Error): Promise<void>;
 }
 
 /** Creates the connection, starting `closed`. */
@@ -83,7 +83,7 @@ export function createConnection(options: ConnectionOptions): Connection {
 
   // A device waking up or coming back online: retry now instead of waiting out the backoff (but
   // never cut a rate-limit wait short), and on a live socket let the client check at once.
-  const onWake = () => (state === 'ready' ? options.wokeReady() : rateLimited || wake?.());
+  const onWake = () => (state === 'ready' ? options.wokeReady_() : rateLimited || wake?.());
   const page = () => (globalThis as { document?: EventTarget & { visibilityState?: string } }).document;
   const onVisibility = () => page()?.visibilityState === 'visible' && onWake();
   function watch(on: boolean) {
@@ -100,7 +100,7 @@ export function createConnection(options: ConnectionOptions): Connection {
     debug?.({ kind: 'state', from, to });
     if (isTerminal(from) !== isTerminal(to)) watch(isTerminal(from));
     for (const waiter of [...waiters]) waiter();
-    options.moved(from);
+    options.moved_(from);
     return true;
   }
 
@@ -128,22 +128,22 @@ export function createConnection(options: ConnectionOptions): Connection {
   }
 
   return {
-    get state() {
+    get state_() {
       return state;
     },
-    get run() {
+    get run_() {
       return run;
     },
-    move,
-    newRun() {
+    move_: move,
+    newRun_() {
       run++;
       attempt = 0;
       setDelay(0);
       wake?.();
     },
-    backOff,
-    now: () => setDelay(0),
-    urlProvider(prepare, failed) {
+    backOff_: backOff,
+    now_: () => setDelay(0),
+    urlProvider_(prepare, failed) {
       return async () => {
         for (;;) {
           const at = run;
@@ -165,15 +165,15 @@ export function createConnection(options: ConnectionOptions): Connection {
         }
       };
     },
-    stable() {
+    stable_() {
       clearTimeout(stableTimer);
       stableTimer = setTimeout(() => (attempt = 0), retry.resetAfter);
     },
-    ready({ timeout, signal }, error) {
+    ready_({ timeout, signal }, error) {
       if (state === 'ready') return Promise.resolve();
       if (isTerminal(state)) return Promise.reject(error());
       const check = () => (state === 'ready' ? wait.resolve() : isTerminal(state) && wait.reject(error()));
-      const wait = deadline<void>(timeout, () => new TimeoutError(`the client was not ready within ${timeout} ms (it is ${state})`), signal, () => waiters.delete(check));
+      const wait = new Deadline<void>(timeout, signal, () => waiters.delete(check), () => new TimeoutError(`the client was not ready within ${timeout} ms (it is ${state})`));
       if (signal?.aborted) wait.reject(signal.reason);
       else waiters.add(check);
       return wait.promise;

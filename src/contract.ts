@@ -13,11 +13,6 @@ export type TemplateField<Payload> = {
   [K in keyof Payload & string]-?: NonNullable<Payload[K]> extends string | number ? K : never;
 }[keyof Payload & string];
 
-/** The placeholders of a template: `'room:{room}:{id}'` -> `'room' | 'id'`. */
-export type TemplatePlaceholders<T extends string> = T extends `${string}{${infer Name}}${infer Rest}`
-  ? Name | TemplatePlaceholders<Rest>
-  : never;
-
 /**
  * A resource template over a payload's fields, checked by the compiler: each `{name}` must be a
  * string or number field of the payload (`'room:{room}'`).
@@ -136,17 +131,17 @@ export function action<Payload, Result = unknown, Parsed = Payload>(
   options: ActionOptions<Payload, Result, Parsed>,
   // NoInfer: inside defineContract the expected type would otherwise make an unset Result `any`.
 ): ActionDefinition<Payload, NoInfer<Result>, Parsed> {
-  const resource = options.resource;
-  const schema = options.payload;
+  const { resource, payload: schema } = options;
+  const template = typeof resource == 'string' ? resource : undefined;
   // Checked when the contract is defined, so a typo fails at startup rather than on a request.
-  if (typeof resource === 'string' && !TEMPLATE.test(resource)) {
-    throw new TypeError(`resource template "${resource}": put payload field names in braces, as in 'room:{room}'`);
+  if (template !== undefined && !TEMPLATE.test(template)) {
+    throw new TypeError(`resource template "${template}": put payload field names in braces, as in 'room:{room}'`);
   }
   if (schema && typeof schema['~standard']?.validate != 'function') throw new TypeError('payload expects a Standard Schema');
   return Object.freeze({
     permission: options.permission,
-    resource: typeof resource === 'string' ? (payload: Payload) => renderTemplate(resource, payload) : resource,
-    resourceTemplate: typeof resource === 'string' ? resource : undefined,
+    resource: template === undefined ? (resource as ((payload: Payload) => string) | undefined) : (payload: Payload) => renderTemplate(template, payload),
+    resourceTemplate: template,
     idempotent: options.idempotent ?? false,
     payload: schema,
   });
@@ -221,11 +216,16 @@ function describeIssue(issue: StandardSchemaV1.Issue): string {
   return path.length === 0 ? issue.message : `${issue.message} (at ${path.join('.')})`;
 }
 
+// The fields of each template, parsed once: servers check them on every request.
+const fieldsOf = new Map<string, string[]>();
+
 function checkTemplateFields(definition: ActionDefinition<any, unknown, unknown>, value: unknown): PayloadCheck {
   const template = definition.resourceTemplate;
   if (template === undefined) return { ok: true, value };
   const fields = typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : undefined;
-  for (const name of templateFields(template)) {
+  let names = fieldsOf.get(template);
+  if (!names) fieldsOf.set(template, (names = templateFields(template)));
+  for (const name of names) {
     const field = fields && Object.hasOwn(fields, name) ? fields[name] : undefined;
     if (typeof field !== 'string' && !(typeof field === 'number' && Number.isFinite(field))) {
       return { ok: false, message: `expected '${name}' (of the resource ${template}) to be a string or a number` };

@@ -1,36 +1,58 @@
 /**
  * A promise that settles once: from outside, after a timeout, or when an abort signal fires.
- * Requests and `ready()` both wait this way.
+ * Requests, getToken calls and `ready()` all wait this way.
  * @packageDocumentation
  */
 
-/** What {@link deadline} returns. */
-export interface Deadline<T> {
-  promise: Promise<T>;
-  resolve(value: T): void;
-  reject(error: unknown): void;
+/**
+ * The promise and its settling. A class rather than closures: a request allocates nothing but the
+ * object and its promise, so a busy socket costs little more than raw `ws`. It is its own abort
+ * listener (`handleEvent`). After `timeout` ms (none when undefined) it rejects with
+ * `timedOut_()`, on abort with the signal's reason; `done` runs once, whichever way it settles.
+ */
+export class Deadline<T> {
+  // Fields are assigned in the constructor and declared here only for the types: declared fields
+  // would be emitted a second time in the bundle.
+  declare readonly promise: Promise<T>;
+  private declare settled_: boolean;
+  private declare readonly timer_: ReturnType<typeof setTimeout> | undefined;
+  private declare succeed_: (value: T) => void;
+  private declare fail_: (error: unknown) => void;
+
+  constructor(
+    timeout: number | undefined,
+    private readonly signal_: AbortSignal | undefined,
+    private readonly done_: (settled: Deadline<T>) => void,
+    private readonly timedOutError_?: () => unknown,
+  ) {
+    this.settled_ = false;
+    this.promise = new Promise<T>((resolve, reject) => ((this.succeed_ = resolve), (this.fail_ = reject)));
+    if (timeout !== undefined) this.timer_ = setTimeout(expire, timeout, this as Deadline<unknown>);
+    signal_?.addEventListener('abort', this, { once: true });
+  }
+  resolve(value: T) {
+    if (this.finish_()) this.succeed_(value);
+  }
+  reject(error: unknown) {
+    if (this.finish_()) this.fail_(error);
+  }
+  handleEvent() {
+    this.reject(this.signal_?.reason);
+  }
+  /** The error it rejects with when the time is up. */
+  timedOut_(): unknown {
+    return this.timedOutError_?.();
+  }
+  private finish_() {
+    if (this.settled_) return false;
+    this.settled_ = true;
+    clearTimeout(this.timer_);
+    this.signal_?.removeEventListener('abort', this);
+    this.done_(this);
+    return true;
+  }
 }
 
-/**
- * Creates the promise: it rejects with `timedOut()` after `timeout` ms (none when undefined) and
- * with the signal's reason on abort; `done` runs once, whichever way it settles.
- */
-export function deadline<T>(timeout: number | undefined, timedOut: () => unknown, signal: AbortSignal | undefined, done: () => void): Deadline<T> {
-  let open = true;
-  let resolve!: (value: T) => void;
-  let reject!: (error: unknown) => void;
-  const promise = new Promise<T>((ok, fail) => ((resolve = ok), (reject = fail)));
-  const finish = () => {
-    if (!open) return false;
-    open = false;
-    clearTimeout(timer);
-    signal?.removeEventListener('abort', onAbort);
-    done();
-    return true;
-  };
-  const fail = (error: unknown) => finish() && reject(error);
-  const onAbort = () => fail(signal?.reason);
-  const timer = timeout === undefined ? undefined : setTimeout(() => fail(timedOut()), timeout);
-  signal?.addEventListener('abort', onAbort, { once: true });
-  return { promise, resolve: (value) => finish() && resolve(value), reject: fail };
+function expire(deadline: Deadline<unknown>) {
+  deadline.reject(deadline.timedOut_());
 }

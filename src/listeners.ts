@@ -38,7 +38,7 @@ export function createListeners<C extends Contract>(options: Pick<ClientOptions<
 
   const off = <K extends keyof InternalEvents>(event: K, listener: InternalEvents[K]) => void client.off(event, call, listener);
   return {
-    emit<K extends keyof InternalEvents>(event: K, ...args: EventEmitter.EventArgs<InternalEvents, K>) {
+    emit_<K extends keyof InternalEvents>(event: K, ...args: EventEmitter.EventArgs<InternalEvents, K>) {
       client.emit(event, ...args);
     },
     on<K extends keyof InternalEvents>(event: K, listener: InternalEvents[K]) {
@@ -51,7 +51,7 @@ export function createListeners<C extends Contract>(options: Pick<ClientOptions<
     },
     off,
     /** Delivers a contract event (the client checked that the contract declares it). */
-    emitEvent(name: string, data: unknown) {
+    emitEvent_(name: string, data: unknown) {
       contract.emit(name, data);
     },
     onEvent<E extends EventName<C>>(name: E, listener: (data: EventDataOf<C, E>) => void) {

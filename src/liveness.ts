@@ -7,38 +7,38 @@
 /** The liveness {@link createLiveness} returns. */
 export interface Liveness {
   /** Starts pinging every `interval` (the client is ready). */
-  start(): void;
+  start_(): void;
   /** Expects a frame from the server within `timeout` (after a ping, `auth` or `auth.refresh`). */
-  expect(): void;
+  expect_(): void;
   /** A frame came: the socket is alive. */
-  heard(): void;
+  heard_(): void;
   /** Stops pinging and expecting (the socket is gone). */
-  stop(): void;
+  stop_(): void;
 }
 
 /** Creates the liveness check: `ping` sends one, `dead` is called when the server went silent. */
-export function createLiveness(options: { interval: number; timeout: number; ping(): void; dead(): void }): Liveness {
+export function createLiveness(options: { interval: number; timeout: number; ping_(): void; dead_(): void }): Liveness {
   let pingTimer: ReturnType<typeof setInterval> | undefined;
   let deadline: ReturnType<typeof setTimeout> | undefined;
   const liveness: Liveness = {
-    start() {
+    start_() {
       clearInterval(pingTimer);
-      if (options.interval > 0) pingTimer = setInterval(options.ping, options.interval);
+      if (options.interval > 0) pingTimer = setInterval(options.ping_, options.interval);
     },
-    expect() {
+    expect_() {
       deadline ??= setTimeout(() => {
         deadline = undefined;
-        options.dead();
+        options.dead_();
       }, options.timeout);
     },
-    heard() {
+    heard_() {
       clearTimeout(deadline);
       deadline = undefined;
     },
-    stop() {
+    stop_() {
       clearInterval(pingTimer);
       pingTimer = undefined;
-      liveness.heard();
+      liveness.heard_();
     },
   };
   return liveness;

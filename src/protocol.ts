@@ -8,9 +8,9 @@
 /** The subprotocol a client offers and a server selects. */
 export const SUBPROTOCOL = 'permsocket.v1';
 /** Largest frame either side accepts, in bytes of UTF-8 (64 KiB); larger ones close with 1009. */
-export const MAX_FRAME_BYTES = 64 * 1024;
+export const MAX_FRAME_BYTES = 65536;
 /** Largest access token a server verifies, in bytes (8 KiB). */
-export const MAX_TOKEN_BYTES = 8 * 1024;
+export const MAX_TOKEN_BYTES = 8192;
 /** Longest request id, in characters. */
 export const MAX_REQUEST_ID_LENGTH = 64;
 
@@ -283,7 +283,7 @@ export function parseServerFrame(text: string): ParsedServerFrame {
   if (typeof frame === 'string') return { ok: false, message: frame };
   const type = frame.type as string;
   // Own keys only: a frame typed "toString" must be an unknown type, not Object.prototype's method.
-  const rules = Object.prototype.hasOwnProperty.call(serverRules, type) ? serverRules[type] : undefined;
+  const rules = Object.hasOwn(serverRules, type) ? serverRules[type] : undefined;
   if (!rules) return { ok: false, message: `unknown frame type "${type}"` };
   const extra = type !== 'res' ? undefined : frame.ok ? checkRules(frame, resultRules) : checkRules(frame, errorRules);
   const message = checkRules(frame, rules) ?? extra;
@@ -364,7 +364,6 @@ export type {
   ResultType,
   ResourceTemplate,
   TemplateField,
-  TemplatePlaceholders,
   ActionDefinition,
   EventDefinition,
   ActionOptions,

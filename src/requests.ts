@@ -7,6 +7,7 @@
 import { checkAction, type ActionDefinition } from './contract';
 import { ConnectionLostError, PermissionDeniedError, QueueFullError, RequestError, TimeoutError, type PermissionDenial } from './errors';
 import { EMPTY_PERMISSIONS, type PermissionSet } from './permissions';
+import { Deadline } from './deadline';
 import type { RequestFrame, ResultErrorFrame, ResultOkFrame } from './protocol';
 
 /** Per-request settings. */
@@ -17,69 +18,38 @@ export interface RequestOptions {
   signal?: AbortSignal;
 }
 
-/**
- * One request from the call to `request()` until it settles, exactly once. A class rather than
- * closures: nothing is allocated per request but the object and its promise, so a busy socket
- * costs little more than raw `ws`. It is its own abort listener (`handleEvent`).
- */
-class PendingRequest {
+/** One request from the call to `request()` until it settles, exactly once. */
+class PendingRequest extends Deadline<unknown> {
   /** The id of the frame in flight, if one is; a re-sent request gets a new one. */
-  id: string | undefined = undefined;
+  declare id_: string | undefined;
   /** Whether a frame for it ever left this client. */
-  sent = false;
+  declare sent_: boolean;
   /** Whether it was already re-sent once after a lost connection. */
-  resent = false;
-  readonly promise: Promise<unknown>;
-  private settled = false;
-  private readonly timer: ReturnType<typeof setTimeout>;
-  private succeed!: (value: unknown) => void;
-  private fail!: (error: unknown) => void;
+  declare resent_: boolean;
+  declare readonly action_: string;
+  declare readonly payload_: unknown;
+  declare readonly definition_: ActionDefinition<unknown, unknown>;
+  declare readonly timeout_: number;
 
-  constructor(
-    readonly action: string,
-    readonly payload: unknown,
-    readonly definition: ActionDefinition<unknown, unknown>,
-    readonly timeout: number,
-    private readonly signal: AbortSignal | undefined,
-    private readonly done: (request: PendingRequest) => void,
-  ) {
-    this.promise = new Promise((resolve, reject) => ((this.succeed = resolve), (this.fail = reject)));
-    this.timer = setTimeout(expire, timeout, this);
-    signal?.addEventListener('abort', this, { once: true });
+  constructor(action: string, payload: unknown, definition: ActionDefinition<unknown, unknown>, timeout: number, signal: AbortSignal | undefined, done: (request: PendingRequest) => void) {
+    super(timeout, signal, done as (settled: Deadline<unknown>) => void);
+    Object.assign(this, { action_: action, payload_: payload, definition_: definition, timeout_: timeout, id_: undefined, sent_: false, resent_: false });
   }
-  resolve(value: unknown) {
-    if (this.finish()) this.succeed(value);
+  override timedOut_() {
+    const where = this.sent_ ? 'it was sent, so the server may still have acted on it' : 'it was never sent';
+    return new TimeoutError(`"${this.action_}" got no answer within ${this.timeout_} ms (${where})`, { action: this.action_, sent: this.sent_ });
   }
-  reject(error: unknown) {
-    if (this.finish()) this.fail(error);
-  }
-  handleEvent() {
-    this.reject(this.signal?.reason);
-  }
-  private finish() {
-    if (this.settled) return false;
-    this.settled = true;
-    clearTimeout(this.timer);
-    this.signal?.removeEventListener('abort', this);
-    this.done(this);
-    return true;
-  }
-}
-
-function expire(request: PendingRequest) {
-  const where = request.sent ? 'it was sent, so the server may still have acted on it' : 'it was never sent';
-  request.reject(new TimeoutError(`"${request.action}" got no answer within ${request.timeout} ms (${where})`, { action: request.action, sent: request.sent }));
 }
 
 /** What the requests need from the client. */
 export interface RequestsHost {
   /** Whether frames may be sent now (the client is ready). */
-  ready(): boolean;
+  ready_(): boolean;
   /** The current permission snapshot. */
-  permissions(): PermissionSet;
-  send(frame: RequestFrame): void;
+  permissions_(): PermissionSet;
+  send_(frame: RequestFrame): void;
   /** A request was refused for a missing permission (the `permission-denied` event). */
-  denied(denial: PermissionDenial): void;
+  denied_(denial: PermissionDenial): void;
 }
 
 /** The requests of one client. */
@@ -88,18 +58,18 @@ export interface Requests {
    * Checks the permissions (when a snapshot exists), then sends the request or queues it for the
    * next ready connection; resolves with the result.
    */
-  request(action: string, payload: unknown, definition: ActionDefinition<unknown, unknown>, timeout: number, signal: AbortSignal | undefined): Promise<unknown>;
+  request_(action: string, payload: unknown, definition: ActionDefinition<unknown, unknown>, timeout: number, signal: AbortSignal | undefined): Promise<unknown>;
   /** Sends the queued requests, oldest first, each checked against the current permissions. */
-  flush(): void;
+  flush_(): void;
   /** Settles the request a `res` frame answers; an unknown or late id is ignored. */
-  answer(frame: ResultOkFrame | ResultErrorFrame): void;
+  answer_(frame: ResultOkFrame | ResultErrorFrame): void;
   /**
    * The socket dropped: requests in flight are rejected with ConnectionLostError, except
    * idempotent ones not yet re-sent, which go back to the front of the queue.
    */
-  connectionLost(): void;
+  connectionLost_(): void;
   /** Rejects everything queued and in flight (the client entered a terminal state). */
-  rejectAll(error: (action: string, sent: boolean) => Error): void;
+  rejectAll_(error: (action: string, sent: boolean) => Error): void;
 }
 
 /** Creates the requests of one client; `maxQueued` bounds the offline queue. */
@@ -110,18 +80,18 @@ export function createRequests(host: RequestsHost, maxQueued: number): Requests 
   // A prefix per client makes ids readable in server logs and unique across clients' tabs.
   const prefix = Math.random().toString(36).slice(2, 8);
   const forget = (request: PendingRequest) => {
-    if (request.id !== undefined) inflight.delete(request.id);
+    if (request.id_ !== undefined) inflight.delete(request.id_);
     const at = queue.indexOf(request);
     if (at >= 0) queue.splice(at, 1);
   };
 
   function deny(denial: PermissionDenial, message?: string) {
-    host.denied(denial);
+    host.denied_(denial);
     return new PermissionDeniedError(denial, message);
   }
   /** The local refusal of a request by the current permissions, if they refuse it. */
-  function refused({ action, definition, payload }: Pick<PendingRequest, 'action' | 'definition' | 'payload'>) {
-    const verdict = checkAction(definition, payload, host.permissions());
+  function refused({ action_: action, definition_: definition, payload_: payload }: Pick<PendingRequest, 'action_' | 'definition_' | 'payload_'>) {
+    const verdict = checkAction(definition, payload, host.permissions_());
     return verdict.allowed ? undefined : deny({ action, permission: verdict.permission, resource: verdict.resource, source: 'local' });
   }
 
@@ -130,54 +100,54 @@ export function createRequests(host: RequestsHost, maxQueued: number): Requests 
     const error = refused(request);
     if (error) return request.reject(error);
     const id = `${prefix}${(++counter).toString(36)}`;
-    request.id = id;
-    request.sent = true;
+    request.id_ = id;
+    request.sent_ = true;
     inflight.set(id, request);
-    host.send({ type: 'req', id, action: request.action, payload: request.payload ?? null });
+    host.send_({ type: 'req', id, action: request.action_, payload: request.payload_ ?? null });
   }
 
   return {
-    request(action, payload, definition, timeout, signal) {
+    request_(action, payload, definition, timeout, signal) {
       if (signal?.aborted) return Promise.reject(signal.reason);
       // With a snapshot, refuse at call time; before the first one, the check runs at flush.
-      const error = host.permissions() !== EMPTY_PERMISSIONS && refused({ action, definition, payload });
+      const error = host.permissions_() !== EMPTY_PERMISSIONS && refused({ action_: action, definition_: definition, payload_: payload });
       if (error) return Promise.reject(error);
       const request = new PendingRequest(action, payload, definition, timeout, signal, forget);
-      if (host.ready() && queue.length === 0) dispatch(request);
+      if (host.ready_() && queue.length === 0) dispatch(request);
       else if (queue.length >= maxQueued) request.reject(new QueueFullError(maxQueued));
       else queue.push(request);
       return request.promise;
     },
     // One at a time from the live queue: a listener that closes the client stops the loop (the rest
     // were rejected while still queued), and a request made from a listener queues behind the rest.
-    flush() {
+    flush_() {
       let request: PendingRequest | undefined;
-      while (host.ready() && (request = queue.shift())) dispatch(request);
+      while (host.ready_() && (request = queue.shift())) dispatch(request);
     },
-    answer(frame) {
+    answer_(frame) {
       const request = inflight.get(frame.id);
       if (!request) return;
       if (frame.ok) return request.resolve(frame.data);
       const error = frame.error;
       request.reject(
         error.code === 'permission_denied'
-          ? deny({ action: request.action, permission: error.permission, resource: error.resource, source: 'server', requestId: frame.id }, error.message)
-          : new RequestError(error.code, error.message, request.action, error.retryAfterMs),
+          ? deny({ action: request.action_, permission: error.permission, resource: error.resource, source: 'server', requestId: frame.id }, error.message)
+          : new RequestError(error.code, error.message, request.action_, error.retryAfterMs),
       );
     },
-    connectionLost() {
+    connectionLost_() {
       const retry: PendingRequest[] = [];
       for (const [id, request] of [...inflight]) {
         inflight.delete(id);
-        request.id = undefined;
-        if (request.definition.idempotent && !request.resent) {
-          request.resent = true;
+        request.id_ = undefined;
+        if (request.definition_.idempotent && !request.resent_) {
+          request.resent_ = true;
           retry.push(request);
         } else {
-          const why = request.resent ? 'it had been re-sent once already' : 'the action is not idempotent';
+          const why = request.resent_ ? 'it had been re-sent once already' : 'the action is not idempotent';
           request.reject(
-            new ConnectionLostError(`the connection dropped before "${request.action}" was answered; it was not re-sent because ${why}`, {
-              action: request.action,
+            new ConnectionLostError(`the connection dropped before "${request.action_}" was answered; it was not re-sent because ${why}`, {
+              action: request.action_,
               sent: true,
             }),
           );
@@ -185,8 +155,8 @@ export function createRequests(host: RequestsHost, maxQueued: number): Requests 
       }
       queue = [...retry, ...queue];
     },
-    rejectAll(error) {
-      for (const request of [...queue, ...inflight.values()]) request.reject(error(request.action, request.sent));
+    rejectAll_(error) {
+      for (const request of [...queue, ...inflight.values()]) request.reject(error(request.action_, request.sent_));
       queue = [];
       inflight.clear();
     },

@@ -27,27 +27,27 @@ export type AuthOkMeaning = 'signed-in' | 'refreshed' | 'ignored';
 /** The session {@link createSession} returns. */
 export interface Session {
   /** The signed-in user from the last `auth.ok`, or null. */
-  readonly user: UserInfo | null;
+  readonly user_: UserInfo | null;
   /** Local time (ms) at which the current token expires, or null when not signed in. */
-  readonly expiresAt: number | null;
+  readonly expiresAt_: number | null;
   /** Fetches the token for the next socket (reason `connect`, or `rejected` after a 4401). */
-  prepare(): Promise<void>;
+  prepare_(): Promise<void>;
   /** The first frame for a socket that just opened, or undefined when no token is prepared. */
-  authFrame(): AuthFrame | undefined;
+  authFrame_(): AuthFrame | undefined;
   /** Takes in an `auth.ok`: a new session on this socket, the answer to `auth.refresh`, or stale. */
-  accept(frame: AuthOkFrame): AuthOkMeaning;
+  accept_(frame: AuthOkFrame): AuthOkMeaning;
   /** Gets a newer token for the open socket and says what to do with it. */
-  refresh(): Promise<RefreshDecision>;
+  refresh_(): Promise<RefreshDecision>;
   /** A 4401: true to try once more with a fresh token, false when it is the second in a row. */
-  rejected(): boolean;
+  rejected_(): boolean;
   /** Checks the expiry at once (timers drift while a device sleeps). */
-  check(): void;
+  check_(): void;
   /** The socket is gone: the refresh timer stops, the expiry is kept for the next socket. */
-  lost(): void;
+  lost_(): void;
   /** Another user is signing in: the old one is forgotten at once. */
-  forgetUser(): void;
+  forgetUser_(): void;
   /** The client stopped: forget the user, the tokens and every call still running. */
-  end(): void;
+  end_(): void;
 }
 
 /** Creates the session; `refreshDue` is called when the token should be refreshed. */
@@ -56,9 +56,9 @@ export function createSession(options: {
   timeout: number;
   refreshSkew: number;
   retry: Backoff;
-  refreshDue(): void;
+  refreshDue_(): void;
 }): Session {
-  const tokens = createTokenManager({ ...options, onRefreshDue: options.refreshDue });
+  const tokens = createTokenManager({ ...options, onRefreshDue_: options.refreshDue_ });
   let user: UserInfo | null = null;
   let current: TokenInfo | null = null;
   let prepared: TokenInfo | null = null;
@@ -69,27 +69,27 @@ export function createSession(options: {
   let refreshFailures = 0;
 
   const retryLater = (error?: PermsocketError): RefreshDecision => {
-    tokens.retryIn(backoffDelay(refreshFailures++, options.retry));
+    tokens.retryIn_(backoffDelay(refreshFailures++, options.retry));
     return error ? { do: 'wait', error } : { do: 'wait' };
   };
 
   return {
-    get user() {
+    get user_() {
       return user;
     },
-    get expiresAt() {
-      return tokens.expiresAt;
+    get expiresAt_() {
+      return tokens.expiresAt_;
     },
     // A token fetched for a run that ended meanwhile is overwritten by the next run's own.
-    async prepare() {
-      prepared = await tokens.fetch(rejectedOnce ? 'rejected' : 'connect');
+    async prepare_() {
+      prepared = await tokens.fetch_(rejectedOnce ? 'rejected' : 'connect');
     },
-    authFrame() {
+    authFrame_() {
       sentAuth = prepared;
       prepared = null;
       return sentAuth ? { type: 'auth', token: sentAuth.token } : undefined;
     },
-    accept(frame) {
+    accept_(frame) {
       // Same user, same object: a silent refresh must not re-render everything that shows the user.
       if (user?.id !== frame.user.id || user.name !== frame.user.name) user = frame.user;
       const token = sentAuth ?? sentRefresh;
@@ -99,17 +99,17 @@ export function createSession(options: {
       sentAuth = sentRefresh = null;
       rejectedOnce = false;
       refreshFailures = 0;
-      tokens.schedule(token, frame.exp, frame.now);
+      tokens.schedule_(token, frame.exp, frame.now);
       return meaning;
     },
     // `current` changes with a new auth.ok, another user or end(): an answer for an older one is dropped.
-    async refresh() {
+    async refresh_() {
       const session = current;
       if (!session) return { do: 'wait' };
       try {
-        const next = await tokens.fetch('refresh');
+        const next = await tokens.fetch_('refresh');
         if (session !== current) return { do: 'wait' };
-        if (next.subject !== undefined && session.subject !== undefined && next.subject !== session.subject) return { do: 'switch-user' };
+        if (next.subject_ !== undefined && session.subject_ !== undefined && next.subject_ !== session.subject_) return { do: 'switch-user' };
         if (!isNewerToken(session, next)) return retryLater();
         sentRefresh = next;
         return { do: 'send', frame: { type: 'auth.refresh', token: next.token } };
@@ -119,22 +119,22 @@ export function createSession(options: {
         return retryLater(asPermsocketError(error, 'could not refresh the token'));
       }
     },
-    rejected() {
+    rejected_() {
       if (rejectedOnce) return false;
       rejectedOnce = true;
       return true;
     },
-    check: tokens.check,
-    lost() {
-      tokens.pause();
+    check_: tokens.check_,
+    lost_() {
+      tokens.pause_();
       sentAuth = sentRefresh = null;
     },
-    forgetUser() {
+    forgetUser_() {
       user = null;
       current = null;
     },
-    end() {
-      tokens.stop();
+    end_() {
+      tokens.stop_();
       user = current = prepared = sentAuth = sentRefresh = null;
       rejectedOnce = false;
       refreshFailures = 0;

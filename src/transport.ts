@@ -18,30 +18,30 @@ export interface CloseInfo {
   code: number;
   reason: string;
   /** Whether the socket had opened (false: the URL, the handshake or the connect timeout failed). */
-  opened: boolean;
-  /** Whether the client closed it itself ({@link Transport.drop} or {@link Transport.stop}). */
-  requested: boolean;
+  opened_: boolean;
+  /** Whether the client closed it itself ({@link Transport.drop_} or {@link Transport.stop_}). */
+  requested_: boolean;
   /** For a socket that never opened: what probably went wrong, for the `error` event. */
   error?: PermsocketError;
 }
 
 /** What the transport reports. */
 export interface TransportEvents {
-  open(): void;
-  message(data: unknown): void;
-  close(info: CloseInfo): void;
+  open_(): void;
+  message_(data: unknown): void;
+  close_(info: CloseInfo): void;
 }
 
 /** The socket the client talks through. */
 export interface Transport {
   /** Starts connecting (again); partysocket awaits `url` before each attempt. */
-  start(): void;
+  start_(): void;
   /** Closes the current socket and lets the reconnect loop go on. */
-  drop(code: number, reason: string): void;
-  /** Closes the socket for good, until the next {@link Transport.start}. */
-  stop(reason: string): void;
+  drop_(code: number, reason: string): void;
+  /** Closes the socket for good, until the next {@link Transport.start_}. */
+  stop_(reason: string): void;
   /** Sends a text frame on an open socket; returns false when none is open. */
-  send(text: string): boolean;
+  send_(text: string): boolean;
 }
 
 /** The part of partysocket's ReconnectingWebSocket the transport uses. */
@@ -66,14 +66,14 @@ function socketClass(module: unknown): ReconnectingSocketClass {
 
 /** Creates the transport; `url` is awaited before every attempt (the client's backoff and token live there). */
 export function createTransport(options: {
-  url: () => Promise<string>;
+  url_: () => Promise<string>;
   WebSocket: WebSocketConstructor | undefined;
-  connectTimeout: number;
+  connectTimeout_: number;
   /** False for a close code after which partysocket must not reconnect. */
-  shouldReconnect(code: number): boolean;
-  events: TransportEvents;
+  shouldReconnect_(code: number): boolean;
+  events_: TransportEvents;
 }): Transport {
-  const { events } = options;
+  const { events_: events } = options;
   let socket: ReconnectingSocket | undefined;
   // The current attempt's socket: whether it opened, and whether its close was reported already.
   let opened = false;
@@ -95,24 +95,24 @@ export function createTransport(options: {
     const info: CloseInfo = {
       code: synthetic ? ABNORMAL : event.code,
       reason: synthetic ? '' : (event.reason ?? ''),
-      opened,
-      requested: asked !== null,
+      opened_: opened,
+      requested_: asked !== null,
     };
     if (!opened && !asked) {
-      const why = event.reason === 'timeout' ? `did not open within connectTimeout (${options.connectTimeout} ms)` : 'closed before it opened (1006)';
+      const why = event.reason === 'timeout' ? `did not open within connectTimeout (${options.connectTimeout_} ms)` : 'closed before it opened (1006)';
       info.error = new PermsocketError(
         'connect_failed',
         `the WebSocket ${why}: is the URL reachable? Did the server refuse the handshake (HTTP 403 for an Origin not on its allowlist) or the ${SUBPROTOCOL} subprotocol?`,
       );
     }
-    events.close(info);
+    events.close_(info);
   }
 
   function create(): ReconnectingSocket {
     const Socket = socketClass(partysocketWs);
     const created = new Socket(
       async () => {
-        const url = await options.url();
+        const url = await options.url_();
         opened = false;
         reported = false;
         return url;
@@ -126,10 +126,10 @@ export function createTransport(options: {
         minReconnectionDelay: 0,
         maxReconnectionDelay: 0,
         reconnectionDelayGrowFactor: 1,
-        connectionTimeout: options.connectTimeout,
+        connectionTimeout: options.connectTimeout_,
         // Nothing may go out before `auth`: the client queues requests itself.
         maxEnqueuedMessages: 0,
-        shouldReconnectOnClose: (event: { code: number }) => options.shouldReconnect(event.code),
+        shouldReconnectOnClose: (event: { code: number }) => options.shouldReconnect_(event.code),
       },
     );
     // The on* handlers get partysocket's events as they are (addEventListener gets clones). Some
@@ -139,10 +139,10 @@ export function createTransport(options: {
     created.onopen = (event) => {
       if (own(event)) return;
       opened = true;
-      events.open();
+      events.open_();
     };
     created.onmessage = (event) => {
-      if (!own(event)) events.message(event.data);
+      if (!own(event)) events.message_(event.data);
     };
     created.onclose = (event) => {
       if (!own(event)) closed(event);
@@ -155,26 +155,26 @@ export function createTransport(options: {
   }
 
   return {
-    start() {
+    start_() {
       if (!options.WebSocket && typeof globalThis.WebSocket === 'undefined') {
         throw new PermsocketError('setup', 'no WebSocket here (Node 20 has none): pass one in the `WebSocket` option, e.g. `WebSocket` from the `ws` package');
       }
       socket ??= create();
       socket.reconnect();
     },
-    drop(code, reason) {
+    drop_(code, reason) {
       if (socket?.readyState !== 1) return;
       requested = { code, reason };
       socket.reconnect(code, reason);
     },
-    stop(reason) {
+    stop_(reason) {
       // close() reports the close at once when a socket is open or opening, and nothing otherwise.
       requested = { code: NORMAL, reason };
       socket?.close(NORMAL, reason);
       reported = true;
       requested = null;
     },
-    send(text) {
+    send_(text) {
       return socket?.readyState === 1 ? socket.send(text) : false;
     },
   };

@@ -1,23 +1,22 @@
 /**
- * The reference chat app's action handlers. They run after the socket layer has validated the
- * payload and checked the permission with the contract's rule, so they only check that what the
- * payload names exists, do the work and publish the room event.
+ * The reference chat app's action handlers. The engine has validated the payload and checked the
+ * permission with the contract's rule before they run, so they only check that what the payload
+ * names exists (`not_found`), do the work and publish the room event.
  */
-import { ErrorCode, type ActionName, type PayloadOf, type ResultOf } from 'permsocket/protocol';
+import type { EventDataOf, EventName } from 'permsocket/protocol';
+import { RequestError, type Handlers } from 'permsocket/server';
 import { ROOMS, type ChatContract } from '../contract';
-import type { Hub } from './hub';
 import type { MessageStore } from './messages';
-import { failure, success, type Outcome } from './outcome';
-
-/** Who is calling a handler. */
-export interface HandlerContext {
-  user: { id: number; name: string };
-}
 
 /** One handler per contract action, typed from the contract. */
-export type ChatHandlers = {
-  [A in ActionName<ChatContract>]: (payload: PayloadOf<ChatContract, A>, context: HandlerContext) => Outcome<ResultOf<ChatContract, A>>;
-};
+export type ChatHandlers = Handlers<ChatContract>;
+
+/** Publishes a chat event to the connections allowed to see it (the engine's `publish`). */
+export type PublishEvent = <E extends EventName<ChatContract>>(
+  name: E,
+  data: EventDataOf<ChatContract, E>,
+  audience: { permission: string; resource: string },
+) => Promise<void>;
 
 /** The permission and resource a connection needs to receive the events of a room. */
 export function roomAudience(room: string): { permission: string; resource: string } {
@@ -25,24 +24,31 @@ export function roomAudience(room: string): { permission: string; resource: stri
 }
 
 const knownRoom = (room: string) => (ROOMS as readonly string[]).includes(room);
-const noRoom = (room: string) => failure(ErrorCode.NotFound, `no room "${room.slice(0, 64)}"`);
 
-/** Creates the chat handlers over a message store, publishing events through the hub. */
-export function createChatHandlers(messages: MessageStore, hub: Hub): ChatHandlers {
-  const publish = (room: string, name: string, data: unknown) => hub.publish({ kind: 'room-event', room, name, data });
+function requireRoom(room: string): void {
+  if (!knownRoom(room)) throw new RequestError('not_found', `no room "${room.slice(0, 64)}"`);
+}
+
+/** Creates the chat handlers over a message store; events go out through `publish`. */
+export function createChatHandlers(messages: MessageStore, publish: PublishEvent): ChatHandlers {
+  // Delivery is the engine's business: a failing hub is logged there, the request still succeeds.
+  const announce = (send: Promise<void>) => void send.catch(() => {});
   return {
-    'chat.history': ({ room }) => (knownRoom(room) ? success({ messages: messages.history(room) }) : noRoom(room)),
+    'chat.history': ({ room }) => {
+      requireRoom(room);
+      return { messages: messages.history(room) };
+    },
     'chat.send': ({ room, text }, { user }) => {
-      if (!knownRoom(room)) return noRoom(room);
+      requireRoom(room);
       const message = messages.add(room, text, user.name, Date.now());
-      publish(room, 'chat.message', { message });
-      return success({ message });
+      announce(publish('chat.message', { message }, roomAudience(room)));
+      return { message };
     },
     'chat.delete': ({ room, id }) => {
-      if (!knownRoom(room)) return noRoom(room);
-      if (!messages.remove(room, id)) return failure(ErrorCode.NotFound, `no message "${id}" in room "${room}"`);
-      publish(room, 'chat.deleted', { room, id });
-      return success({});
+      requireRoom(room);
+      if (!messages.remove(room, id)) throw new RequestError('not_found', `no message "${id}" in room "${room}"`);
+      announce(publish('chat.deleted', { room, id }, roomAudience(room)));
+      return {};
     },
   };
 }

@@ -1,26 +1,23 @@
 /**
- * Wires the reference server together: SQLite, tokens, the hub (Redis-bridged when configured),
- * HTTP routes and the WebSocket endpoint `/ws`. {@link startServer} is used by the process entry
- * (main.ts), by in-process tests and by the benchmarks.
+ * Wires the reference server together: SQLite, tokens, HTTP routes, and the permsocket/server
+ * engine on `/ws` (its hub in memory, or over Redis when configured). {@link startServer} is used by
+ * the process entry (main.ts), by in-process tests and by the benchmarks.
  */
-import { createServer, type IncomingMessage } from 'node:http';
-import type { Duplex } from 'node:stream';
-import { MAX_FRAME_BYTES, SUBPROTOCOL, can } from 'permsocket/protocol';
-import { WebSocketServer } from 'ws';
+import { createServer } from 'node:http';
+import { ForbiddenError, AuthenticationError, createServer as createPermsocketServer, hs256, memoryHub, redisHub } from 'permsocket/server';
+import { chatContract } from '../contract';
 import { createAdminRoute } from './admin-routes';
 import { createAuthRoutes } from './auth-routes';
-import { createChatHandlers, roomAudience } from './chat';
+import { createChatHandlers, type PublishEvent } from './chat';
 import { defaultOrigins, type ServerConfig } from './config';
-import { createConnectionRegistry } from './connections';
 import { openDatabase } from './db';
 import { createHttpHandler } from './http';
-import { createMemoryHub, createRedisHub, type HubMessage } from './hub';
+import type { Hub } from './hub';
 import { createLogger, type Logger } from './log';
 import { createLoginThrottle } from './login-throttle';
 import { createMessageStore } from './messages';
 import { createRefreshTokens } from './refresh-cookies';
-import { acceptConnection, type ServerSideConnection } from './socket';
-import { createTokenService } from './tokens';
+import { AUDIENCE, createTokenService } from './tokens';
 import { createUserStore } from './users';
 
 /** A running server. */
@@ -39,13 +36,6 @@ export interface RunningServer {
 /** How long shutdown waits for in-flight requests. */
 const SHUTDOWN_GRACE_MS = 5_000;
 
-function refuseUpgrade(socket: Duplex, status: number, text: string, code: string, message: string): void {
-  const body = JSON.stringify({ error: { code, message } });
-  socket.end(
-    `HTTP/1.1 ${status} ${text}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
-  );
-}
-
 /** Starts the server and resolves once it accepts connections. */
 export async function startServer(config: ServerConfig, log: Logger = createLogger()): Promise<RunningServer> {
   const db = await openDatabase(config.database);
@@ -53,42 +43,54 @@ export async function startServer(config: ServerConfig, log: Logger = createLogg
   const messages = createMessageStore(db);
   const tokens = createTokenService(config.jwtSecret, config.accessTokenTtl);
   const refreshTokens = createRefreshTokens(db);
-  const hub = config.redisUrl ? await createRedisHub(config.redisUrl, log) : createMemoryHub();
   const loginThrottle = await createLoginThrottle(config.loginRateLimit, config.redisUrl, log);
-  const registry = createConnectionRegistry();
-  const handlers = createChatHandlers(messages, hub);
-  const connections = new Set<ServerSideConnection>();
   let accepting = true;
   let allowedOrigins = new Set<string>();
 
-  hub.subscribe((message: HubMessage) => {
-    try {
-      if (message.kind === 'user-changed') {
-        const targets = registry.forUser(message.userId);
-        if (targets.size === 0) return;
-        const state = users.permissionState(message.userId);
-        for (const connection of [...targets]) connection.applyPermissions(state);
-        return;
-      }
-      // Each viewer is re-checked with current grants: a revoked viewer stops hearing the room.
-      const { permission, resource } = roomAudience(message.room);
-      for (const [userId, targets] of [...registry.byUser()]) {
-        const state = users.permissionState(userId);
-        if (!state?.active || !can(state.grants, permission, resource)) continue;
-        for (const connection of [...targets]) connection.sendEvent(state, message.name, message.data);
-      }
-    } catch (error) {
-      log('hub.delivery_failed', { kind: message.kind, message: error instanceof Error ? error.message : String(error) });
-    }
+  const verify = hs256({ secret: config.jwtSecret, audience: AUDIENCE });
+  const userId = (id: string) => Number(id);
+  // Assigned below: the handlers publish through the engine they are part of.
+  let publish: PublishEvent = async () => {};
+  const ps = createPermsocketServer({
+    contract: chatContract,
+    async authenticate(token) {
+      const { exp, user } = await verify(token);
+      const found = users.bySubject(user.id);
+      if (!found) throw new AuthenticationError('token subject is not a known user');
+      if (!found.active) throw new ForbiddenError('user inactive');
+      return { user: { id: String(found.id), name: found.username }, exp };
+    },
+    loadPermissions(user) {
+      const state = users.permissionState(userId(user.id));
+      if (!state?.active) throw new ForbiddenError(state ? 'user deactivated' : 'user deleted');
+      return { version: state.version, grants: state.grants };
+    },
+    // One memory read per request (and SQLite's data_version): loadPermissions only runs when
+    // the user's version moved, whoever moved it.
+    permissionsVersion: (user) => users.permissionsVersion(userId(user.id)),
+    handlers: createChatHandlers(messages, (name, data, audience) => publish(name, data, audience)),
+    allowedOrigins: (origin) => allowedOrigins.has(origin),
+    authTimeout: config.authTimeoutMs,
+    rateLimit: config.rateLimit ?? false,
+    maxBufferedBytes: config.maxBufferedBytes,
+    ping: { interval: config.heartbeatMs },
+    closeTimeout: SHUTDOWN_GRACE_MS,
+    hub: config.redisUrl
+      ? redisHub({ url: config.redisUrl, onError: (error) => log('redis.error', { message: error.message }) })
+      : memoryHub(),
+    logger: log,
   });
+  publish = (name, data, audience) => ps.publish(name, data, audience);
+  await ps.ready();
 
-  const wss = new WebSocketServer({
-    noServer: true,
-    maxPayload: MAX_FRAME_BYTES,
-    perMessageDeflate: false,
-    clientTracking: false,
-    handleProtocols: (offered) => (offered.has(SUBPROTOCOL) ? SUBPROTOCOL : false),
-  });
+  // The admin API's change notices: the engine reloads and pushes on every node.
+  const changes: Hub = {
+    publish(message) {
+      ps.pushPermissions(String(message.userId)).catch((error: unknown) => {
+        log('hub.publish_failed', { user: message.userId, message: error instanceof Error ? error.message : String(error) });
+      });
+    },
+  };
 
   const http = createServer(
     createHttpHandler({
@@ -101,7 +103,7 @@ export async function startServer(config: ServerConfig, log: Logger = createLogg
         secureCookies: config.secureCookies,
         trustProxy: config.trustProxy,
       }),
-      adminRoute: createAdminRoute({ users, tokens, refreshTokens, hub, log }),
+      adminRoute: createAdminRoute({ users, tokens, refreshTokens, hub: changes, log }),
       staticDir: config.staticDir,
       log,
       isAccepting: () => accepting,
@@ -113,23 +115,7 @@ export async function startServer(config: ServerConfig, log: Logger = createLogg
     if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
     else socket.destroy();
   });
-
-  http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-    socket.on('error', () => socket.destroy());
-    const pathname = new URL(req.url ?? '/', 'http://localhost').pathname;
-    if (!accepting) return refuseUpgrade(socket, 503, 'Service Unavailable', 'unavailable', 'shutting down');
-    if (pathname !== '/ws') return refuseUpgrade(socket, 404, 'Not Found', 'not_found', 'WebSocket endpoint is /ws');
-    const origin = req.headers.origin;
-    if (!origin || !allowedOrigins.has(origin)) {
-      log('ws.refused_origin', { origin: origin ?? '(none)', ip: req.socket.remoteAddress, status: 403 });
-      return refuseUpgrade(socket, 403, 'Forbidden', 'forbidden', 'origin not allowed');
-    }
-    wss.handleUpgrade(req, socket, head, (ws) => {
-      const connection = acceptConnection(ws, req, { config, users, tokens, handlers, registry, log });
-      connections.add(connection);
-      ws.on('close', () => connections.delete(connection));
-    });
-  });
+  ps.attach(http, { path: '/ws' });
 
   await new Promise<void>((resolve, reject) => {
     http.once('error', reject);
@@ -143,11 +129,6 @@ export async function startServer(config: ServerConfig, log: Logger = createLogg
   allowedOrigins = new Set(config.allowedOrigins ?? defaultOrigins(port));
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
 
-  const heartbeat = setInterval(() => {
-    for (const connection of connections) connection.checkAlive();
-  }, config.heartbeatMs);
-  heartbeat.unref();
-
   let closing: Promise<void> | undefined;
   return {
     port,
@@ -155,13 +136,11 @@ export async function startServer(config: ServerConfig, log: Logger = createLogg
     close() {
       closing ??= (async () => {
         accepting = false;
-        clearInterval(heartbeat);
         const httpClosed = new Promise<void>((resolve) => http.close(() => resolve()));
         http.closeIdleConnections();
-        await Promise.all([...connections].map((connection) => connection.shutdown(SHUTDOWN_GRACE_MS)));
+        await ps.close();
         http.closeAllConnections();
         await httpClosed;
-        await hub.close();
         await loginThrottle?.close();
         db.close();
         log('server.stopped');

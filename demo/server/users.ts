@@ -54,6 +54,13 @@ export interface UserStore {
   bySubject(subject: string): User | undefined;
   /** Fresh from the database: never cached, so a change by any process is seen at once. */
   permissionState(userId: number): PermissionState | undefined;
+  /**
+   * The user's permission version at memory speed, or undefined for an unknown user. Versions
+   * read once are kept until SQLite's `PRAGMA data_version` says another connection (another
+   * process, a node, a hand-typed UPDATE) wrote to the file, or until this store changes a user
+   * itself; every change to what a user may do bumps the version (triggers in db.ts).
+   */
+  permissionsVersion(userId: number): number | undefined;
   addGrant(userId: number, grant: string): ChangeResult;
   removeGrant(userId: number, grant: string): ChangeResult;
   addToGroup(userId: number, group: string): ChangeResult;
@@ -127,10 +134,42 @@ export function createUserStore(db: Db): UserStore {
     return state;
   };
 
+  // data_version moves when another connection commits to the file; this store's own writes go
+  // through `mutate`, which forgets what it knew.
+  const dataVersion = db.prepare<[], number>('PRAGMA data_version').pluck();
+  const versions = new Map<number, number>();
+  let seenDataVersion = dataVersion.get();
+  // data_version costs a statement (about 2 µs), so it is read once per batch: the requests of one
+  // socket read (ws delivers them together) share one read, and the next batch reads again.
+  let checkedThisTurn = false;
+  const endTurn = () => {
+    checkedThisTurn = false;
+  };
+  const permissionsVersion = (userId: number): number | undefined => {
+    if (!checkedThisTurn) {
+      checkedThisTurn = true;
+      queueMicrotask(endTurn);
+      const now = dataVersion.get();
+      if (now !== seenDataVersion) {
+        seenDataVersion = now;
+        versions.clear();
+      }
+    }
+    const known = versions.get(userId);
+    if (known !== undefined) return known;
+    const version = flags.get(userId)?.perms_version;
+    if (version !== undefined) versions.set(userId, version);
+    return version;
+  };
+  const mutate = (result: ChangeResult): ChangeResult => {
+    if (result === 'changed') versions.clear();
+    return result;
+  };
+
   // The superuser grant is the user's is_superuser flag, not a catalogue permission.
   const superuser = (userId: number, on: boolean) => changed(setSuperuser.run(on ? 1 : 0, userId, on ? 1 : 0).changes);
 
-  return {
+  const store: UserStore = {
     byName: (username) => {
       const row = byName.get(username);
       return row && toUser(row);
@@ -145,6 +184,7 @@ export function createUserStore(db: Db): UserStore {
       return row && toUser(row);
     },
     permissionState: (userId) => readState(userId),
+    permissionsVersion,
     // Like Django, only declared permissions can be granted: a typo must not become a silent no-op grant.
     addGrant: (userId, grant) => {
       if (grant === SUPERUSER_GRANT) return superuser(userId, true);
@@ -176,5 +216,14 @@ export function createUserStore(db: Db): UserStore {
         groups: groupsOf.all(row.id),
         grants: effective(row),
       })),
+  };
+  // Every change this store makes to what a user may do invalidates the versions it knows.
+  return {
+    ...store,
+    addGrant: (userId, grant) => mutate(store.addGrant(userId, grant)),
+    removeGrant: (userId, grant) => mutate(store.removeGrant(userId, grant)),
+    addToGroup: (userId, group) => mutate(store.addToGroup(userId, group)),
+    removeFromGroup: (userId, group) => mutate(store.removeFromGroup(userId, group)),
+    setActive: (userId, active) => mutate(store.setActive(userId, active)),
   };
 }

@@ -16,7 +16,7 @@ function deferred<T>() {
 }
 
 function managerWith(getToken: (context: { reason: TokenReason }) => Promise<string>) {
-  return createTokenManager({ getToken, timeout: 10_000, refreshSkew: 60_000, onRefreshDue: () => {} });
+  return createTokenManager({ getToken, timeout: 10_000, refreshSkew: 60_000, onRefreshDue_: () => {} });
 }
 
 describe('merging getToken calls', () => {
@@ -24,8 +24,8 @@ describe('merging getToken calls', () => {
     const pending = deferred<string>();
     const getToken = vi.fn(() => pending.promise);
     const tokens = managerWith(getToken);
-    const first = tokens.fetch('rejected');
-    const second = tokens.fetch('rejected');
+    const first = tokens.fetch_('rejected');
+    const second = tokens.fetch_('rejected');
     await vi.advanceTimersByTimeAsync(0);
     expect(getToken).toHaveBeenCalledTimes(1);
     pending.resolve('fresh');
@@ -37,14 +37,14 @@ describe('merging getToken calls', () => {
     const rejected = deferred<string>();
     const getToken = vi.fn(({ reason }: { reason: TokenReason }) => (reason === 'refresh' ? refresh.promise : rejected.promise));
     const tokens = managerWith(getToken);
-    void tokens.fetch('refresh');
-    const forced = tokens.fetch('rejected');
+    void tokens.fetch_('refresh');
+    const forced = tokens.fetch_('rejected');
     await vi.advanceTimersByTimeAsync(0);
     expect(getToken).toHaveBeenCalledTimes(2);
     // The old refresh answers while the forced call is still running.
     refresh.resolve('old');
     await vi.advanceTimersByTimeAsync(0);
-    const joined = tokens.fetch('connect');
+    const joined = tokens.fetch_('connect');
     await vi.advanceTimersByTimeAsync(0);
     expect(getToken).toHaveBeenCalledTimes(2);
     rejected.resolve('fresh');
@@ -60,7 +60,7 @@ describe('a getToken that returns no token', () => {
     ['undefined', undefined, 'undefined'],
   ])('rejects %s with bad_token and says what came', async (_, value, kind) => {
     const tokens = managerWith(async () => value as string);
-    const error = await tokens.fetch('connect').catch((e: unknown) => e);
+    const error = await tokens.fetch_('connect').catch((e: unknown) => e);
     expect(error).toMatchObject({ name: 'PermsocketError', code: 'bad_token' });
     expect((error as Error).message).toBe(`getToken must return a non-empty string, got ${kind}`);
   });

@@ -13,8 +13,8 @@ describe('the token manager with no session', () => {
 
   it('arms no timer when check() runs', async () => {
     const onRefreshDue = vi.fn();
-    const tokens = createTokenManager({ getToken: () => 't', timeout: 10_000, refreshSkew: 60_000, onRefreshDue });
-    tokens.check();
+    const tokens = createTokenManager({ getToken: () => 't', timeout: 10_000, refreshSkew: 60_000, onRefreshDue_: onRefreshDue });
+    tokens.check_();
     expect(vi.getTimerCount()).toBe(0);
     await vi.advanceTimersByTimeAsync(10_000);
     expect(onRefreshDue).not.toHaveBeenCalled();
@@ -22,10 +22,10 @@ describe('the token manager with no session', () => {
 
   it('arms no timer when check() runs after stop()', async () => {
     const onRefreshDue = vi.fn();
-    const tokens = createTokenManager({ getToken: () => 't', timeout: 10_000, refreshSkew: 60_000, onRefreshDue });
-    tokens.schedule({ token: 't', subject: undefined, exp: undefined }, Math.floor(Date.now() / 1000) + 300, Date.now());
-    tokens.stop();
-    tokens.check();
+    const tokens = createTokenManager({ getToken: () => 't', timeout: 10_000, refreshSkew: 60_000, onRefreshDue_: onRefreshDue });
+    tokens.schedule_({ token: 't', subject_: undefined, exp_: undefined }, Math.floor(Date.now() / 1000) + 300, Date.now());
+    tokens.stop_();
+    tokens.check_();
     expect(vi.getTimerCount()).toBe(0);
   });
 });

@@ -2,8 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import { isNewerToken, type TokenInfo } from '../../src/token';
 
-const withSubject: TokenInfo = { token: 'a', subject: '1', exp: 1_000 };
-const withoutSubject: TokenInfo = { token: 'b', subject: undefined, exp: 2_000 };
+const withSubject: TokenInfo = { token: 'a', subject_: '1', exp_: 1_000 };
+const withoutSubject: TokenInfo = { token: 'b', subject_: undefined, exp_: 2_000 };
 
 describe('isNewerToken and subjects', () => {
   it('refuses a later token that has no subject in place of one that has', () => {
@@ -11,10 +11,10 @@ describe('isNewerToken and subjects', () => {
   });
 
   it('refuses a later token that has a subject in place of one that has none', () => {
-    expect(isNewerToken({ ...withoutSubject, exp: 1_000 }, { ...withSubject, exp: 2_000 })).toBe(false);
+    expect(isNewerToken({ ...withoutSubject, exp_: 1_000 }, { ...withSubject, exp_: 2_000 })).toBe(false);
   });
 
   it('takes a later token when neither has a subject', () => {
-    expect(isNewerToken({ token: 'a', subject: undefined, exp: 1_000 }, withoutSubject)).toBe(true);
+    expect(isNewerToken({ token: 'a', subject_: undefined, exp_: 1_000 }, withoutSubject)).toBe(true);
   });
 });

@@ -32,29 +32,29 @@ function deferred<T>() {
 
 function manager(getToken: (context: { reason: TokenReason }) => string | Promise<string>, overrides: { timeout?: number; refreshSkew?: number } = {}) {
   const onRefreshDue = vi.fn();
-  const tokens = createTokenManager({ getToken, timeout: 10_000, refreshSkew: 60_000, onRefreshDue, ...overrides });
+  const tokens = createTokenManager({ getToken, timeout: 10_000, refreshSkew: 60_000, onRefreshDue_: onRefreshDue, ...overrides });
   return { tokens, onRefreshDue };
 }
 
 describe('readToken', () => {
   it('reads the subject and the expiry of a JWT', () => {
     const token = jwt({ sub: '42', exp: 1_800_000_000, name: 'alice', aud: 'permsocket' });
-    expect(readToken(token)).toEqual({ token, subject: '42', exp: 1_800_000_000 });
+    expect(readToken(token)).toEqual({ token, subject_: '42', exp_: 1_800_000_000 });
   });
 
   it('treats an opaque token as having neither subject nor expiry', () => {
-    expect(readToken('opaque-session-token')).toEqual({ token: 'opaque-session-token', subject: undefined, exp: undefined });
-    expect(readToken('a.b.c')).toEqual({ token: 'a.b.c', subject: undefined, exp: undefined });
+    expect(readToken('opaque-session-token')).toEqual({ token: 'opaque-session-token', subject_: undefined, exp_: undefined });
+    expect(readToken('a.b.c')).toEqual({ token: 'a.b.c', subject_: undefined, exp_: undefined });
   });
 
   it('ignores claims of the wrong type rather than trusting them', () => {
     const token = jwt({ sub: 42, exp: '1800000000' });
-    expect(readToken(token)).toEqual({ token, subject: undefined, exp: undefined });
+    expect(readToken(token)).toEqual({ token, subject_: undefined, exp_: undefined });
   });
 
   it('reads a JWT without exp as having no expiry', () => {
     const token = jwt({ sub: '7' });
-    expect(readToken(token)).toEqual({ token, subject: '7', exp: undefined });
+    expect(readToken(token)).toEqual({ token, subject_: '7', exp_: undefined });
   });
 });
 
@@ -96,7 +96,7 @@ describe('createTokenManager: fetching', () => {
     const getToken = vi.fn(() => pending.promise);
     const { tokens } = manager(getToken);
 
-    const fetches = Array.from({ length: 50 }, () => tokens.fetch('connect'));
+    const fetches = Array.from({ length: 50 }, () => tokens.fetch_('connect'));
     await vi.advanceTimersByTimeAsync(0);
     expect(getToken).toHaveBeenCalledTimes(1);
     expect(getToken).toHaveBeenCalledWith({ reason: 'connect' });
@@ -105,7 +105,7 @@ describe('createTokenManager: fetching', () => {
     pending.resolve(token);
     const results = await Promise.all(fetches);
     expect(new Set(results).size).toBe(1);
-    expect(results[0]).toEqual({ token, subject: '1', exp: T0 / 1000 + 300 });
+    expect(results[0]).toEqual({ token, subject_: '1', exp_: T0 / 1000 + 300 });
     expect(getToken).toHaveBeenCalledTimes(1);
   });
 
@@ -114,10 +114,10 @@ describe('createTokenManager: fetching', () => {
     const getToken = vi.fn(async () => `token-${++n}`);
     const { tokens } = manager(getToken);
 
-    const [a, b] = await Promise.all([tokens.fetch('connect'), tokens.fetch('connect')]);
+    const [a, b] = await Promise.all([tokens.fetch_('connect'), tokens.fetch_('connect')]);
     expect(a.token).toBe('token-1');
     expect(b).toBe(a);
-    const c = await tokens.fetch('refresh');
+    const c = await tokens.fetch_('refresh');
     expect(c.token).toBe('token-2');
     expect(getToken).toHaveBeenCalledTimes(2);
     expect(getToken).toHaveBeenLastCalledWith({ reason: 'refresh' });
@@ -128,10 +128,10 @@ describe('createTokenManager: fetching', () => {
     const getToken = vi.fn().mockRejectedValueOnce(failure).mockResolvedValueOnce('second');
     const { tokens } = manager(getToken);
 
-    const settled = await Promise.allSettled(Array.from({ length: 50 }, () => tokens.fetch('connect')));
+    const settled = await Promise.allSettled(Array.from({ length: 50 }, () => tokens.fetch_('connect')));
     expect(settled.every((s) => s.status === 'rejected' && s.reason === failure)).toBe(true);
     expect(getToken).toHaveBeenCalledTimes(1);
-    await expect(tokens.fetch('connect')).resolves.toMatchObject({ token: 'second' });
+    await expect(tokens.fetch_('connect')).resolves.toMatchObject({ token: 'second' });
     expect(getToken).toHaveBeenCalledTimes(2);
   });
 
@@ -139,7 +139,7 @@ describe('createTokenManager: fetching', () => {
     const { tokens } = manager(() => {
       throw new Error('boom');
     });
-    await expect(tokens.fetch('connect')).rejects.toThrow('boom');
+    await expect(tokens.fetch_('connect')).rejects.toThrow('boom');
   });
 
   it.each([
@@ -148,7 +148,7 @@ describe('createTokenManager: fetching', () => {
     ['a number', 42],
   ])('refuses a getToken that returns %s', async (_, value) => {
     const { tokens } = manager(() => value as unknown as string);
-    const error = await tokens.fetch('connect').catch((e: unknown) => e);
+    const error = await tokens.fetch_('connect').catch((e: unknown) => e);
     expect(error).toBeInstanceOf(PermsocketError);
     expect(error).toMatchObject({ code: 'bad_token' });
   });
@@ -157,7 +157,7 @@ describe('createTokenManager: fetching', () => {
     const getToken = vi.fn(() => new Promise<string>(() => {}));
     const { tokens } = manager(getToken, { timeout: 10_000 });
     let outcome: unknown = 'pending';
-    tokens.fetch('connect').then(
+    tokens.fetch_('connect').then(
       (value) => (outcome = value),
       (error: unknown) => (outcome = error),
     );
@@ -176,12 +176,12 @@ describe('createTokenManager: fetching', () => {
     const getToken = vi.fn().mockReturnValueOnce(late.promise).mockReturnValueOnce(second.promise);
     const { tokens } = manager(getToken, { timeout: 10_000 });
 
-    const first = tokens.fetch('connect');
+    const first = tokens.fetch_('connect');
     const firstFailed = expect(first).rejects.toBeInstanceOf(TimeoutError);
     await vi.advanceTimersByTimeAsync(10_000);
     await firstFailed;
 
-    const next = tokens.fetch('connect');
+    const next = tokens.fetch_('connect');
     await vi.advanceTimersByTimeAsync(0);
     expect(getToken).toHaveBeenCalledTimes(2);
 
@@ -195,7 +195,7 @@ describe('createTokenManager: fetching', () => {
 
   it('leaves no timer behind once getToken has answered', async () => {
     const { tokens } = manager(async () => 'token');
-    await tokens.fetch('connect');
+    await tokens.fetch_('connect');
     expect(vi.getTimerCount()).toBe(0);
   });
 });
@@ -205,11 +205,11 @@ describe('createTokenManager: stopping', () => {
     const first = deferred<string>();
     const getToken = vi.fn().mockReturnValueOnce(first.promise).mockResolvedValue(jwt({ sub: '1', exp: T0 / 1000 + 300 }));
     const { tokens } = manager(getToken);
-    void tokens.fetch('connect');
+    void tokens.fetch_('connect');
     await vi.advanceTimersByTimeAsync(0);
-    tokens.stop();
+    tokens.stop_();
     expect(vi.getTimerCount()).toBe(0);
-    await expect(tokens.fetch('connect')).resolves.toMatchObject({ subject: '1' });
+    await expect(tokens.fetch_('connect')).resolves.toMatchObject({ subject_: '1' });
     expect(getToken).toHaveBeenCalledTimes(2);
   });
 });
@@ -220,8 +220,8 @@ describe('createTokenManager: the refresh-ahead timer', () => {
 
   it('fires refreshSkew (60 s) before expiry for a 300 s token: at 240 s, not before', async () => {
     const { tokens, onRefreshDue } = manager(async () => 't');
-    tokens.schedule(session(300), nowS + 300, T0);
-    expect(tokens.expiresAt).toBe(T0 + 300_000);
+    tokens.schedule_(session(300), nowS + 300, T0);
+    expect(tokens.expiresAt_).toBe(T0 + 300_000);
 
     await vi.advanceTimersByTimeAsync(239_999);
     expect(onRefreshDue).not.toHaveBeenCalled();
@@ -233,7 +233,7 @@ describe('createTokenManager: the refresh-ahead timer', () => {
 
   it('fires at half the lifetime for a token shorter than twice the skew: a 20 s token at 10 s', async () => {
     const { tokens, onRefreshDue } = manager(async () => 't');
-    tokens.schedule(session(20), nowS + 20, T0);
+    tokens.schedule_(session(20), nowS + 20, T0);
 
     await vi.advanceTimersByTimeAsync(9_999);
     expect(onRefreshDue).not.toHaveBeenCalled();
@@ -243,7 +243,7 @@ describe('createTokenManager: the refresh-ahead timer', () => {
 
   it('fires at exp - refreshSkew for a one-hour token', async () => {
     const { tokens, onRefreshDue } = manager(async () => 't');
-    tokens.schedule(session(3_600), nowS + 3_600, T0);
+    tokens.schedule_(session(3_600), nowS + 3_600, T0);
     await vi.advanceTimersByTimeAsync(3_540_000 - 1);
     expect(onRefreshDue).not.toHaveBeenCalled();
     await vi.advanceTimersByTimeAsync(1);
@@ -252,7 +252,7 @@ describe('createTokenManager: the refresh-ahead timer', () => {
 
   it('honours a custom refreshSkew', async () => {
     const { tokens, onRefreshDue } = manager(async () => 't', { refreshSkew: 5_000 });
-    tokens.schedule(session(300), nowS + 300, T0);
+    tokens.schedule_(session(300), nowS + 300, T0);
     await vi.advanceTimersByTimeAsync(294_999);
     expect(onRefreshDue).not.toHaveBeenCalled();
     await vi.advanceTimersByTimeAsync(1);
@@ -261,8 +261,8 @@ describe('createTokenManager: the refresh-ahead timer', () => {
 
   it('uses the expiry from auth.ok for an opaque token', async () => {
     const { tokens, onRefreshDue } = manager(async () => 't');
-    tokens.schedule(readToken('opaque'), nowS + 300, T0);
-    expect(tokens.expiresAt).toBe(T0 + 300_000);
+    tokens.schedule_(readToken('opaque'), nowS + 300, T0);
+    expect(tokens.expiresAt_).toBe(T0 + 300_000);
     await vi.advanceTimersByTimeAsync(239_999);
     expect(onRefreshDue).not.toHaveBeenCalled();
     await vi.advanceTimersByTimeAsync(1);
@@ -277,8 +277,8 @@ describe('createTokenManager: the refresh-ahead timer', () => {
     // The server's clock says T0 and the token expires 300 s later; the client's clock is off.
     vi.setSystemTime(T0 + offset);
     const { tokens, onRefreshDue } = manager(async () => 't');
-    tokens.schedule(session(300), nowS + 300, T0);
-    expect(tokens.expiresAt).toBe(T0 + offset + 300_000);
+    tokens.schedule_(session(300), nowS + 300, T0);
+    expect(tokens.expiresAt_).toBe(T0 + offset + 300_000);
 
     await vi.advanceTimersByTimeAsync(239_999);
     expect(onRefreshDue).not.toHaveBeenCalled();
@@ -288,24 +288,24 @@ describe('createTokenManager: the refresh-ahead timer', () => {
 
   it('fires at once when the clock jumped past the refresh time and check() runs (a laptop woke up)', () => {
     const { tokens, onRefreshDue } = manager(async () => 't');
-    tokens.schedule(session(300), nowS + 300, T0);
+    tokens.schedule_(session(300), nowS + 300, T0);
 
     vi.setSystemTime(T0 + 100_000);
-    tokens.check();
+    tokens.check_();
     expect(onRefreshDue).not.toHaveBeenCalled();
 
     vi.setSystemTime(T0 + 250_000);
-    tokens.check();
+    tokens.check_();
     expect(onRefreshDue).toHaveBeenCalledTimes(1);
-    tokens.check();
+    tokens.check_();
     expect(onRefreshDue).toHaveBeenCalledTimes(1);
   });
 
   it('still fires on time after an early check()', async () => {
     const { tokens, onRefreshDue } = manager(async () => 't');
-    tokens.schedule(session(300), nowS + 300, T0);
+    tokens.schedule_(session(300), nowS + 300, T0);
     await vi.advanceTimersByTimeAsync(100_000);
-    tokens.check();
+    tokens.check_();
     await vi.advanceTimersByTimeAsync(139_999);
     expect(onRefreshDue).not.toHaveBeenCalled();
     await vi.advanceTimersByTimeAsync(1);
@@ -314,9 +314,9 @@ describe('createTokenManager: the refresh-ahead timer', () => {
 
   it('keeps one timer: a new schedule replaces the last one', async () => {
     const { tokens, onRefreshDue } = manager(async () => 't');
-    tokens.schedule(session(20), nowS + 20, T0);
+    tokens.schedule_(session(20), nowS + 20, T0);
     await vi.advanceTimersByTimeAsync(5_000);
-    tokens.schedule(session(300), nowS + 300, T0 + 5_000);
+    tokens.schedule_(session(300), nowS + 300, T0 + 5_000);
     await vi.advanceTimersByTimeAsync(10_000);
     expect(onRefreshDue).not.toHaveBeenCalled();
     await vi.advanceTimersByTimeAsync(230_000);
@@ -326,7 +326,7 @@ describe('createTokenManager: the refresh-ahead timer', () => {
   it('copes with a token that lives longer than setTimeout can wait (30 days)', async () => {
     const { tokens, onRefreshDue } = manager(async () => 't');
     const days30 = 30 * 86_400;
-    tokens.schedule(session(days30), nowS + days30, T0);
+    tokens.schedule_(session(days30), nowS + days30, T0);
     await vi.advanceTimersByTimeAsync(1_000);
     expect(onRefreshDue).not.toHaveBeenCalled();
     await vi.advanceTimersByTimeAsync(days30 * 1_000 - 60_000 - 1_001);
@@ -337,9 +337,9 @@ describe('createTokenManager: the refresh-ahead timer', () => {
 
   it('stops: no refresh and no expiry after stop()', async () => {
     const { tokens, onRefreshDue } = manager(async () => 't');
-    tokens.schedule(session(300), nowS + 300, T0);
-    tokens.stop();
-    expect(tokens.expiresAt).toBeNull();
+    tokens.schedule_(session(300), nowS + 300, T0);
+    tokens.stop_();
+    expect(tokens.expiresAt_).toBeNull();
     await vi.advanceTimersByTimeAsync(600_000);
     expect(onRefreshDue).not.toHaveBeenCalled();
     expect(vi.getTimerCount()).toBe(0);
@@ -351,7 +351,7 @@ describe('createTokenManager: retrying a failed refresh', () => {
 
   async function dueAt240s() {
     const m = manager(async () => 't');
-    m.tokens.schedule(readToken(jwt({ sub: '1', exp: nowS + 300 })), nowS + 300, T0);
+    m.tokens.schedule_(readToken(jwt({ sub: '1', exp: nowS + 300 })), nowS + 300, T0);
     await vi.advanceTimersByTimeAsync(240_000);
     expect(m.onRefreshDue).toHaveBeenCalledTimes(1);
     return m;
@@ -359,7 +359,7 @@ describe('createTokenManager: retrying a failed refresh', () => {
 
   it('tries again after the given delay', async () => {
     const { tokens, onRefreshDue } = await dueAt240s();
-    tokens.retryIn(5_000);
+    tokens.retryIn_(5_000);
     await vi.advanceTimersByTimeAsync(4_999);
     expect(onRefreshDue).toHaveBeenCalledTimes(1);
     await vi.advanceTimersByTimeAsync(1);
@@ -368,7 +368,7 @@ describe('createTokenManager: retrying a failed refresh', () => {
 
   it('never schedules a retry past the expiry', async () => {
     const { tokens, onRefreshDue } = await dueAt240s();
-    tokens.retryIn(120_000);
+    tokens.retryIn_(120_000);
     // The token expires at 300 s: the retry comes then at the latest, not at 360 s.
     await vi.advanceTimersByTimeAsync(59_999);
     expect(onRefreshDue).toHaveBeenCalledTimes(1);
@@ -379,7 +379,7 @@ describe('createTokenManager: retrying a failed refresh', () => {
   it('never spins after the expiry: a retry asked for then schedules nothing', async () => {
     const { tokens, onRefreshDue } = await dueAt240s();
     await vi.advanceTimersByTimeAsync(60_000);
-    for (const delay of [0, 1, 1_000, 120_000]) tokens.retryIn(delay);
+    for (const delay of [0, 1, 1_000, 120_000]) tokens.retryIn_(delay);
     expect(vi.getTimerCount()).toBe(0);
     await vi.advanceTimersByTimeAsync(3_600_000);
     expect(onRefreshDue).toHaveBeenCalledTimes(1);
@@ -387,7 +387,7 @@ describe('createTokenManager: retrying a failed refresh', () => {
 
   it('does nothing without a session', async () => {
     const { tokens, onRefreshDue } = manager(async () => 't');
-    tokens.retryIn(1_000);
+    tokens.retryIn_(1_000);
     expect(vi.getTimerCount()).toBe(0);
     await vi.advanceTimersByTimeAsync(10_000);
     expect(onRefreshDue).not.toHaveBeenCalled();
@@ -399,8 +399,8 @@ describe('createTokenManager: a rejected token', () => {
     const refresh = deferred<string>();
     const getToken = vi.fn(({ reason }: { reason: TokenReason }) => (reason === 'refresh' ? refresh.promise : 'fresh-after-rejection'));
     const { tokens } = manager(getToken);
-    const running = tokens.fetch('refresh');
-    const forced = await tokens.fetch('rejected');
+    const running = tokens.fetch_('refresh');
+    const forced = await tokens.fetch_('rejected');
     expect(forced.token).toBe('fresh-after-rejection');
     expect(getToken.mock.calls.map(([context]) => context.reason)).toEqual(['refresh', 'rejected']);
     refresh.resolve('late-refresh');
@@ -409,8 +409,8 @@ describe('createTokenManager: a rejected token', () => {
 
   it('refreshes by the earlier of the token exp and the server exp', () => {
     const { tokens, onRefreshDue } = manager(() => 'unused', { refreshSkew: 10_000 });
-    tokens.schedule(readToken(jwt({ sub: '1', exp: T0 / 1000 + 3_600 })), T0 / 1000 + 100, T0);
-    expect(tokens.expiresAt).toBe(T0 + 100_000);
+    tokens.schedule_(readToken(jwt({ sub: '1', exp: T0 / 1000 + 3_600 })), T0 / 1000 + 100, T0);
+    expect(tokens.expiresAt_).toBe(T0 + 100_000);
     vi.advanceTimersByTime(89_999);
     expect(onRefreshDue).not.toHaveBeenCalled();
     vi.advanceTimersByTime(1);

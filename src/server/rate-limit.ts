@@ -1,5 +1,12 @@
 /** A token bucket: `burst` frames at once, refilled at `perSecond`. One per connection. */
-import type { RateLimit } from './config';
+
+/** A token bucket's size and refill rate. */
+export interface RateLimit {
+  /** Frames allowed at once. */
+  burst: number;
+  /** Frames added back per second. */
+  perSecond: number;
+}
 
 /** One bucket; `take` spends a token or says how long until the next one. */
 export interface TokenBucket {
@@ -7,8 +14,8 @@ export interface TokenBucket {
   take(now?: number): number;
 }
 
-/** Creates a bucket, or one that always allows when the limit is off. */
-export function createTokenBucket(limit: RateLimit | null): TokenBucket {
+/** Creates a bucket, or one that always allows when the limit is off (`false`). */
+export function createTokenBucket(limit: RateLimit | false): TokenBucket {
   if (!limit) return { take: () => 0 };
   let tokens = limit.burst;
   let last = Date.now();

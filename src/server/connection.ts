@@ -1,0 +1,467 @@
+/**
+ * One WebSocket connection's lifecycle: subprotocol check, the `auth` handshake within the auth
+ * timeout, `auth.refresh`, the token's expiry, the rate limit, the slow-reader cap, and every
+ * `req` run in PROTOCOL.md's order (action, payload, permission on fresh grants, handler). Every
+ * refusal that closes with a 4xxx code sends an `error` frame first, and nothing a client sends
+ * can make it throw or close with 1011.
+ */
+import type { IncomingMessage } from 'node:http';
+import type { WebSocket } from 'ws';
+import { checkAction, validatePayload, type Contract } from '../contract';
+import {
+  CloseCode,
+  ErrorCode,
+  SUBPROTOCOL,
+  closeErrorCode,
+  encodeFrame,
+  parseClientFrame,
+  type ServerFrame,
+  type UserInfo,
+  type WireError,
+} from '../protocol';
+import { AuthenticationError, ForbiddenError, RequestError } from './errors';
+import { messageOf, type Logger } from './log';
+import { sameGrants, type PermissionsCache, type UserPermissions } from './permissions-cache';
+import { createTokenBucket, type RateLimit } from './rate-limit';
+import type { Authenticated, HandlerContext } from './types';
+
+/** What a connection needs from the engine. */
+export interface ConnectionSettings {
+  contract: Contract;
+  handlers: Record<string, (payload: unknown, context: HandlerContext) => unknown>;
+  authenticate: (token: string) => Authenticated | Promise<Authenticated>;
+  permissions: PermissionsCache;
+  authTimeout: number;
+  rateLimit: RateLimit | false;
+  maxBufferedBytes: number;
+  log: Logger;
+  /** Called once authenticated, and once closed. */
+  onReady(connection: LiveConnection): void;
+  onClosed(connection: LiveConnection): void;
+}
+
+/** What the engine may do with one connection. */
+export interface LiveConnection {
+  readonly id: string;
+  /** The signed-in user, or undefined before `auth.ok`. */
+  readonly user: UserInfo | undefined;
+  /** Pushes `perms` when they differ from what the client holds. */
+  applyPermissions(permissions: UserPermissions): void;
+  /** Sends an encoded `event` frame, after bringing the client's permission snapshot up to date. */
+  sendEvent(permissions: UserPermissions, frame: string): void;
+  /** Closes from the server side (an `error` frame first for a 4xxx code). */
+  closeWith(code: number, message: string): void;
+  /** Waits for in-flight requests (at most `graceMs`), aborts the rest, then closes with 1001. */
+  shutdown(graceMs: number): Promise<void>;
+  /** Whether the peer answered since the last call; a dead peer is terminated, a live one pinged. */
+  checkAlive(): void;
+  /** Terminates the socket when it has not answered since the last ping. */
+  dropIfSilent(): void;
+}
+
+type Phase = 'awaiting-auth' | 'verifying' | 'ready' | 'closing';
+
+// setTimeout's longest delay; a later expiry is re-armed in steps.
+const MAX_TIMER_MS = 2 ** 31 - 1;
+// How long a peer gets to finish the close handshake after a server close.
+const CLOSE_HANDSHAKE_MS = 2000;
+
+let nextId = 0;
+
+function isAuthenticated(value: unknown): value is Authenticated {
+  const v = value as Authenticated | undefined;
+  return (
+    typeof v?.user?.id === 'string' && v.user.id !== '' && typeof v.user.name === 'string' && typeof v.exp === 'number' && Number.isFinite(v.exp)
+  );
+}
+
+/** Takes over one upgraded WebSocket. */
+export function acceptConnection(ws: WebSocket, request: IncomingMessage, settings: ConnectionSettings): LiveConnection {
+  const { contract, handlers, log } = settings;
+  const id = `c${++nextId}`;
+  const bucket = createTokenBucket(settings.rateLimit);
+  const inFlight = new Set<string>();
+  const drained = new Set<() => void>();
+  // Made on first use: most connections sit idle, and an AbortController is not free.
+  let aborter: AbortController | undefined;
+  let abortReason: Error | undefined;
+  const signal = () => {
+    if (!aborter) {
+      aborter = new AbortController();
+      if (abortReason) aborter.abort(abortReason);
+    }
+    return aborter.signal;
+  };
+  const abort = (reason: Error) => {
+    abortReason ??= reason;
+    aborter?.abort(abortReason);
+  };
+  const ip = request.socket.remoteAddress;
+  let phase: Phase = 'awaiting-auth';
+  let user: UserInfo | undefined;
+  let tokenExp = 0;
+  let sentVersion = -1;
+  let sentGrants: readonly string[] | undefined;
+  let alive = true;
+  let expiryTimer: NodeJS.Timeout | undefined;
+  let closed = false;
+  const closedWaiters = new Set<() => void>();
+
+  // ws writes every frame with its own syscall. Holding the socket corked until the event loop
+  // comes round sends all the answers of one turn together (one writev instead of dozens).
+  const tcp = request.socket;
+  let corked = false;
+  const uncork = () => {
+    corked = false;
+    tcp.uncork();
+  };
+  const encode = (frame: ServerFrame): string => {
+    try {
+      return encodeFrame(frame);
+    } catch (error) {
+      // A handler's result JSON cannot carry (a BigInt, a cycle): the request still gets an answer.
+      log('ws.internal_error', { user: user?.name, message: `unserializable ${frame.type}: ${messageOf(error)}`, connection: id });
+      return frame.type === 'res' ? encodeFrame({ type: 'res', id: frame.id, ok: false, error: { code: ErrorCode.Internal, message: 'internal error' } }) : '';
+    }
+  };
+  const send = (frame: ServerFrame | string) => {
+    if (ws.readyState !== ws.OPEN) return;
+    const text = typeof frame === 'string' ? frame : encode(frame);
+    if (text === '') return;
+    if (!corked) {
+      corked = true;
+      tcp.cork();
+      setImmediate(uncork);
+    }
+    ws.send(text);
+    // The backlog only grows while the peer does not read; past the cap it must reconnect (1013).
+    if (ws.bufferedAmount > settings.maxBufferedBytes) {
+      closeWith(CloseCode.TryAgainLater, `too slow: ${ws.bufferedAmount} bytes waiting to be read`);
+    }
+  };
+
+  /** Closes from the server side; a 4xxx close is preceded by an `error` frame with its code word. */
+  const closeWith = (code: number, message: string, retryAfterMs?: number) => {
+    if (phase === 'closing') return;
+    phase = 'closing';
+    clearTimeout(authTimer);
+    clearTimeout(expiryTimer);
+    const errorCode = (closeErrorCode as Record<number, string>)[code];
+    if (errorCode) {
+      const error: WireError = retryAfterMs === undefined ? { code: errorCode, message } : { code: errorCode, message, retryAfterMs };
+      send({ type: 'error', error });
+    }
+    log(code === CloseCode.GoingAway ? 'ws.closing' : 'ws.refused', { user: user?.name, ip, code, reason: message, connection: id });
+    if (ws.readyState === ws.OPEN) ws.close(code, errorCode ?? '');
+    // A peer that never answers the close frame must not hold the socket open.
+    setTimeout(() => ws.terminate(), CLOSE_HANDSHAKE_MS).unref();
+  };
+
+  const authTimer = setTimeout(() => {
+    if (phase === 'awaiting-auth' || phase === 'verifying') {
+      closeWith(CloseCode.AuthTimeout, `no auth within ${settings.authTimeout / 1000} s`);
+    }
+  }, settings.authTimeout);
+
+  const armExpiry = (exp: number) => {
+    clearTimeout(expiryTimer);
+    tokenExp = exp;
+    const fire = () => {
+      const left = tokenExp * 1000 - Date.now();
+      if (left > 0) {
+        expiryTimer = setTimeout(fire, Math.min(left, MAX_TIMER_MS));
+        return;
+      }
+      closeWith(CloseCode.Unauthenticated, 'token expired');
+    };
+    fire();
+  };
+
+  /** Sends `perms` when the client's snapshot differs from the fresh one (never an older one). */
+  const syncPermissions = (permissions: UserPermissions) => {
+    if (sameGrants(sentGrants, permissions.grants) || permissions.version < sentVersion) return;
+    sentVersion = permissions.version;
+    sentGrants = permissions.grants;
+    send({ type: 'perms', version: permissions.version, grants: [...permissions.grants] });
+  };
+
+  const sendAuthOk = (permissions: UserPermissions) => {
+    if (!user) return;
+    sentVersion = permissions.version;
+    sentGrants = permissions.grants;
+    send({ type: 'auth.ok', user, exp: tokenExp, now: Date.now(), perms: { version: permissions.version, grants: [...permissions.grants] } });
+  };
+
+  /** Closes for a hook that threw: 4403 for ForbiddenError, else the given code. */
+  const refuse = (error: unknown, code: number, fallback: string) => {
+    if (error instanceof ForbiddenError) {
+      closeWith(CloseCode.Forbidden, error.message || 'forbidden');
+      return;
+    }
+    if (code === CloseCode.Unauthenticated) {
+      if (!(error instanceof AuthenticationError)) log('ws.auth_error', { ip, message: messageOf(error), connection: id });
+      closeWith(code, error instanceof AuthenticationError ? error.message : fallback);
+      return;
+    }
+    log('ws.internal_error', { user: user?.name, message: messageOf(error), connection: id });
+    closeWith(code, fallback);
+  };
+
+  /** Verifies a token; on refusal closes the connection and returns undefined. */
+  const verify = async (token: string): Promise<Authenticated | undefined> => {
+    let result: Authenticated;
+    try {
+      result = await settings.authenticate(token);
+    } catch (error) {
+      if (phase !== 'closing') refuse(error, CloseCode.Unauthenticated, 'invalid token');
+      return undefined;
+    }
+    if (phase === 'closing') return undefined;
+    if (!isAuthenticated(result)) {
+      log('ws.internal_error', { message: 'authenticate must return { user: { id: string, name: string }, exp: number }', connection: id });
+      closeWith(CloseCode.Unauthenticated, 'invalid token');
+      return undefined;
+    }
+    if (result.exp * 1000 <= Date.now()) {
+      closeWith(CloseCode.Unauthenticated, 'token expired');
+      return undefined;
+    }
+    return result;
+  };
+
+  /** Loads fresh permissions; on a failure closes (4403 for ForbiddenError, else 1013). */
+  const loadFresh = async (who: UserInfo, force: boolean): Promise<UserPermissions | undefined> => {
+    try {
+      const permissions = await settings.permissions.get(who, force);
+      return phase === 'closing' ? undefined : permissions;
+    } catch (error) {
+      if (phase !== 'closing') refuse(error, CloseCode.TryAgainLater, 'permissions unavailable, try again later');
+      return undefined;
+    }
+  };
+
+  const onAuth = async (token: string) => {
+    phase = 'verifying';
+    const result = await verify(token);
+    if (!result) return;
+    const who: UserInfo = { id: result.user.id, name: result.user.name };
+    const permissions = await loadFresh(who, true);
+    if (!permissions) return;
+    clearTimeout(authTimer);
+    user = who;
+    phase = 'ready';
+    armExpiry(result.exp);
+    settings.onReady(live);
+    sendAuthOk(permissions);
+    log('ws.auth', { user: who.name, ip, connection: id });
+  };
+
+  const onRefresh = async (token: string) => {
+    const result = await verify(token);
+    if (!result || !user || phase !== 'ready') return;
+    if (result.user.id !== user.id) {
+      closeWith(CloseCode.Forbidden, 'auth.refresh with a token of another user');
+      return;
+    }
+    const permissions = await loadFresh(user, true);
+    if (!permissions || phase !== 'ready') return;
+    // A refresh never shortens the session.
+    armExpiry(Math.max(tokenExp, result.exp));
+    sendAuthOk(permissions);
+    log('ws.refresh', { user: user.name, connection: id });
+  };
+
+  type Answer = { ok: true; data: unknown } | { ok: false; error: WireError } | undefined;
+  const failure = (code: string, message: string): Answer => ({ ok: false, error: { code, message } });
+
+  const runRequest = async (requestId: string, action: string, payload: unknown): Promise<Answer> => {
+    const who = user;
+    if (!who) return undefined;
+    if (!Object.hasOwn(contract.actions, action)) return failure(ErrorCode.UnknownAction, `unknown action "${action.slice(0, 64)}"`);
+    const definition = contract.actions[action]!;
+    const valid = await validatePayload(definition, payload);
+    if (!valid.ok) return failure(ErrorCode.BadRequest, `"${action}": ${valid.message}`);
+    let permissions: UserPermissions;
+    try {
+      // Fresh for every request: a grant revoked by anyone is enforced at once.
+      permissions = await settings.permissions.get(who);
+    } catch (error) {
+      if (error instanceof ForbiddenError) {
+        closeWith(CloseCode.Forbidden, error.message || 'forbidden');
+        return undefined;
+      }
+      log('ws.internal_error', { user: who.name, action, message: messageOf(error), connection: id });
+      return failure(ErrorCode.Internal, 'internal error');
+    }
+    if (phase !== 'ready') return undefined;
+    syncPermissions(permissions);
+    const check = checkAction(definition, valid.value, permissions.set);
+    if (!check.allowed) {
+      log('ws.denied', { user: who.name, action, permission: check.permission, resource: check.resource, connection: id });
+      const message = `"${action}" needs ${check.permission}${check.resource ? ` on ${check.resource}` : ''}`;
+      const error: WireError = { code: ErrorCode.PermissionDenied, message, permission: check.permission };
+      if (check.resource !== undefined) error.resource = check.resource;
+      return { ok: false, error };
+    }
+    const handler = handlers[action]!;
+    try {
+      const data = await handler(valid.value, { user: who, permissions: permissions.set, signal: signal(), requestId, connectionId: id });
+      // JSON has no undefined: a handler that returns nothing answers null.
+      return { ok: true, data: data === undefined ? null : data };
+    } catch (error) {
+      if (error instanceof RequestError) {
+        const wire: WireError = { code: error.code, message: error.message };
+        if (error.retryAfterMs !== undefined) wire.retryAfterMs = error.retryAfterMs;
+        return { ok: false, error: wire };
+      }
+      log('ws.internal_error', { user: who.name, action, message: messageOf(error), connection: id });
+      return failure(ErrorCode.Internal, 'internal error');
+    }
+  };
+
+  const onRequest = async (requestId: string, action: string, payload: unknown) => {
+    if (inFlight.has(requestId)) {
+      closeWith(CloseCode.BadRequest, `request id "${requestId}" is already in flight`);
+      return;
+    }
+    inFlight.add(requestId);
+    try {
+      let answer: Answer;
+      try {
+        answer = await runRequest(requestId, action, payload);
+      } catch (error) {
+        log('ws.internal_error', { user: user?.name, action: action.slice(0, 64), message: messageOf(error), connection: id });
+        answer = failure(ErrorCode.Internal, 'internal error');
+      }
+      if (!answer || phase !== 'ready') return;
+      send(answer.ok ? { type: 'res', id: requestId, ok: true, data: answer.data } : { type: 'res', id: requestId, ok: false, error: answer.error });
+    } finally {
+      inFlight.delete(requestId);
+      if (inFlight.size === 0) for (const resolve of drained) resolve();
+    }
+  };
+
+  // A failure in async work is logged; it must never become an unhandled rejection.
+  const background = (work: Promise<void>) => {
+    work.catch((error: unknown) => log('ws.internal_error', { user: user?.name, message: messageOf(error), connection: id }));
+  };
+
+  const onText = (text: string) => {
+    const parsed = parseClientFrame(text);
+    if (!parsed.ok && parsed.action === 'close') {
+      closeWith(parsed.code, parsed.message);
+      return;
+    }
+    const type = parsed.ok ? parsed.frame.type : 'req';
+    if (type === 'auth') {
+      if (phase !== 'awaiting-auth') closeWith(CloseCode.BadRequest, 'already authenticated');
+      else if (parsed.ok && parsed.frame.type === 'auth') background(onAuth(parsed.frame.token));
+      return;
+    }
+    if (phase !== 'ready') {
+      closeWith(CloseCode.Unauthenticated, `"${type}" before auth.ok`);
+      return;
+    }
+    if (!parsed.ok) {
+      // A good id still in flight is a bad id (4400) before it is a bad payload.
+      if (inFlight.has(parsed.id)) closeWith(CloseCode.BadRequest, `request id "${parsed.id}" is already in flight`);
+      else send({ type: 'res', id: parsed.id, ok: false, error: { code: parsed.errorCode, message: parsed.message } });
+      return;
+    }
+    const frame = parsed.frame;
+    if (frame.type === 'ping') send({ type: 'pong' });
+    else if (frame.type === 'auth.refresh') background(onRefresh(frame.token));
+    else if (frame.type === 'req') background(onRequest(frame.id, frame.action, frame.payload));
+  };
+
+  ws.on('message', (data, isBinary) => {
+    alive = true;
+    if (phase === 'closing') return;
+    try {
+      const wait = bucket.take();
+      if (wait > 0) {
+        closeWith(CloseCode.RateLimited, 'too many frames', wait);
+        return;
+      }
+      if (isBinary) {
+        closeWith(CloseCode.UnsupportedData, 'binary frames are not supported');
+        return;
+      }
+      onText(Array.isArray(data) ? Buffer.concat(data).toString('utf8') : Buffer.from(data as Buffer).toString('utf8'));
+    } catch (error) {
+      log('ws.internal_error', { user: user?.name, message: messageOf(error), connection: id });
+    }
+  });
+  ws.on('pong', () => {
+    alive = true;
+  });
+  ws.on('error', (error) => {
+    // ws closes the socket itself (1009 for an oversize frame, 1007 for bad UTF-8, 1002 ...).
+    log('ws.protocol_error', { user: user?.name, ip, reason: error.message, connection: id });
+  });
+  ws.on('close', (code) => {
+    closed = true;
+    phase = 'closing';
+    clearTimeout(authTimer);
+    clearTimeout(expiryTimer);
+    abort(new Error('the connection closed'));
+    settings.onClosed(live);
+    log('ws.close', { user: user?.name, ip, code, connection: id });
+    for (const resolve of closedWaiters) resolve();
+  });
+
+  const live: LiveConnection = {
+    id,
+    get user() {
+      return user;
+    },
+    applyPermissions(permissions) {
+      if (phase === 'ready') syncPermissions(permissions);
+    },
+    sendEvent(permissions, frame) {
+      if (phase !== 'ready') return;
+      syncPermissions(permissions);
+      send(frame);
+    },
+    closeWith(code, message) {
+      closeWith(code, message);
+    },
+    async shutdown(graceMs) {
+      if (inFlight.size > 0) {
+        await new Promise<void>((resolve) => {
+          const done = () => {
+            drained.delete(done);
+            clearTimeout(timer);
+            resolve();
+          };
+          const timer = setTimeout(done, graceMs);
+          drained.add(done);
+        });
+      }
+      abort(new Error('the server is shutting down'));
+      if (closed) return;
+      const closing = new Promise<void>((resolve) => closedWaiters.add(resolve));
+      if (phase === 'closing') ws.close(CloseCode.GoingAway, 'server shutting down');
+      else closeWith(CloseCode.GoingAway, 'server shutting down');
+      await Promise.race([closing, new Promise<void>((resolve) => setTimeout(resolve, CLOSE_HANDSHAKE_MS + 100).unref())]);
+    },
+    checkAlive() {
+      if (closed) return;
+      if (!alive) {
+        live.dropIfSilent();
+        return;
+      }
+      alive = false;
+      ws.ping();
+    },
+    dropIfSilent() {
+      if (closed || alive) return;
+      log('ws.idle', { user: user?.name, ip, connection: id });
+      ws.terminate();
+    },
+  };
+
+  log('ws.open', { ip, connection: id });
+  if (ws.protocol !== SUBPROTOCOL) closeWith(CloseCode.UnsupportedProtocol, `offer the subprotocol ${SUBPROTOCOL}`);
+  return live;
+}
