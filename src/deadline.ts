@@ -28,7 +28,8 @@ export class Deadline<T> {
     this.settled_ = false;
     this.promise = new Promise<T>((resolve, reject) => ((this.succeed_ = resolve), (this.fail_ = reject)));
     if (timeout !== undefined) this.timer_ = setTimeout(expire, timeout, this as Deadline<unknown>);
-    signal_?.addEventListener('abort', this, { once: true });
+    // No `once`: settling removes the listener, whichever way it settles.
+    signal_?.addEventListener('abort', this);
   }
   resolve(value: T) {
     if (this.finish_()) this.succeed_(value);
@@ -36,15 +37,19 @@ export class Deadline<T> {
   reject(error: unknown) {
     if (this.finish_()) this.fail_(error);
   }
+  // Only the signal calls it, so there is one.
   handleEvent() {
-    this.reject(this.signal_?.reason);
+    this.reject(this.signal_!.reason);
   }
   /** The error it rejects with when the time is up. */
   timedOut_(): unknown {
-    return this.timedOutError_?.();
+    // Only a deadline with a timeout expires, and each one given a timeout has this or overrides timedOut_.
+    return this.timedOutError_!();
   }
   private finish_() {
+    // Stryker disable next-line ConditionalExpression,BooleanLiteral: equivalent: a settled promise ignores another settle, and every done_ is idempotent (a Map or Set delete, clearing the call it holds)
     if (this.settled_) return false;
+    // Stryker disable next-line BooleanLiteral: equivalent, as above
     this.settled_ = true;
     clearTimeout(this.timer_);
     this.signal_?.removeEventListener('abort', this);

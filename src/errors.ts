@@ -181,7 +181,7 @@ export function isPermsocketError<K extends ErrorName = 'PermsocketError'>(
   if (typeof error !== 'object' || error === null) return false;
   const actual = (error as { name?: unknown }).name;
   return name === undefined || name === 'PermsocketError'
-    ? typeof actual === 'string' && Object.prototype.hasOwnProperty.call(errorNames, actual) && typeof (error as { code?: unknown }).code === 'string'
+    ? typeof actual === 'string' && errorNames[actual as ErrorName] === true && typeof (error as { code?: unknown }).code === 'string'
     : actual === name;
 }
 
@@ -197,6 +197,7 @@ interface ErrorByName {
 }
 /** The class names {@link isPermsocketError} understands. */
 export type ErrorName = keyof ErrorByName;
+// `=== true` above, not `in`: names inherited from Object.prototype (`constructor`) are no class.
 const errorNames: Record<ErrorName, true> = {
   PermsocketError: true,
   PermissionDeniedError: true,

@@ -33,6 +33,19 @@ describe('ready()', () => {
     expect(error).toMatchObject({ action: undefined, sent: false, message: expect.stringContaining('authenticating') });
   });
 
+  it('waits as long as it takes when given no timeout', async () => {
+    server.script({ onAuth: () => null });
+    const { client } = start();
+    let outcome: unknown = 'pending';
+    void client.ready().then(() => (outcome = 'ready'), (e: unknown) => (outcome = e));
+    await tick(5_000);
+    expect(outcome).toBe('pending');
+    server.script({});
+    server.last.close(1006);
+    await tick(60_000);
+    expect(outcome).toBe('ready');
+  });
+
   it('rejects with the abort reason when the signal aborts, even one aborted already', async () => {
     server.script({ onAuth: () => null });
     const { client } = start();
