@@ -75,6 +75,7 @@ export function createConnection(options: ConnectionOptions): Connection {
   let run = 0;
   let attempt = 0;
   let delay = 0;
+  // Stryker disable next-line BooleanLiteral: equivalent: every connect() and every backoff sets it before a wake can read it
   let rateLimited = false;
   // Ends the backoff wait now: a wake, or a new run.
   let wake: (() => void) | undefined;
@@ -85,6 +86,7 @@ export function createConnection(options: ConnectionOptions): Connection {
   // never cut a rate-limit wait short), and on a live socket let the client check at once.
   const onWake = () => (state === 'ready' ? options.wokeReady_() : rateLimited || wake?.());
   const page = () => (globalThis as { document?: EventTarget & { visibilityState?: string } }).document;
+  // Stryker disable next-line OptionalChaining: equivalent: it is only listened for on a document that is there
   const onVisibility = () => page()?.visibilityState === 'visible' && onWake();
   function watch(on: boolean) {
     const method = on ? 'addEventListener' : 'removeEventListener';
