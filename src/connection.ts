@@ -138,6 +138,7 @@ export function createConnection(options: ConnectionOptions): Connection {
     },
     move_: move,
     newRun_() {
+      // Stryker disable next-line UpdateOperator: equivalent: runs are only compared for equality
       run++;
       attempt = 0;
       setDelay(0);
@@ -157,6 +158,7 @@ export function createConnection(options: ConnectionOptions): Connection {
             }
           } catch (error) {
             // `failed` may stop the client (or a listener it calls may): check the run after it too.
+            // Stryker disable next-line ConditionalExpression,LogicalOperator: equivalent: a stopped client refuses the move, and connect() resets the backoff
             if (at === run && failed(error) && at === run) {
               backOff();
               move('reconnecting');

@@ -12,10 +12,27 @@ const { server, start } = useFakeServer();
 describe('the waits between attempts', () => {
   it('reports reconnecting once while getToken keeps failing, however many attempts it takes', async () => {
     const getToken = vi.fn(async () => Promise.reject(new Error('auth server down')));
-    const { states } = start({ getToken, on: { error: () => {} }, retry: { minDelay: 1_000, maxDelay: 1_000, jitter: false } });
+    const errors: string[] = [];
+    const { states } = start({ getToken, on: { error: (e) => errors.push(e.message) }, retry: { minDelay: 1_000, maxDelay: 1_000, jitter: false } });
     await tick(5_500);
     expect(getToken.mock.calls.length).toBeGreaterThanOrEqual(4);
     expect(states).toEqual(['connecting', 'reconnecting']);
+    // Only getToken's failures: no socket was tried without a token.
+    expect(new Set(errors)).toEqual(new Set(['could not get a token or URL to connect with: auth server down']));
+    expect(server.connections).toHaveLength(0);
+  });
+
+  it('asks getToken nothing more once the client is closed during the wait before an attempt', async () => {
+    const { client, getToken } = start({ retry: { minDelay: 5_000, maxDelay: 5_000, jitter: false } });
+    await tick(10);
+    server.last.close(1006);
+    await tick(10);
+    expect(client.state).toBe('reconnecting');
+    const calls = getToken.mock.calls.length;
+    client.close();
+    await tick(10_000);
+    expect(getToken.mock.calls.length).toBe(calls);
+    expect(server.connections).toHaveLength(1);
   });
 
   it('keeps waiting out a rate limit (4429) when the browser comes back online', async () => {
