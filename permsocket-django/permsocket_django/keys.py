@@ -251,19 +251,22 @@ class RedisKeyWindow:
     async def run(self, user_id, key, compute):
         """As MemoryKeyWindow.run, across processes: the first claim runs `compute`, a repeat
         polls until the answer is there, or claims the key when its owner's lease ran out."""
+        # Detached from the awaiting request, which goes when its connection drops: the run goes
+        # on for the re-send, and no Redis command is cancelled halfway (redis-py 4.3 can then
+        # misread the next reply on that connection).
+        return await asyncio.shield(asyncio.ensure_future(self._run(user_id, key, compute)))
+
+    async def _run(self, user_id, key, compute):
         names = self.names(str(user_id))
         while True:
             state, end = self._running()
             try:
-                # Shielded: redis-py 4.3 can misread the next reply on a connection whose command
-                # was cancelled (the awaiting request goes when its connection drops).
-                found = await asyncio.shield(self.claim_script(names, [key, self.clock(), self.ttl_ms, state, end, self.per_user]))
+                found = await self.claim_script(names, [key, self.clock(), self.ttl_ms, state, end, self.per_user])
             except self.errors as error:
                 logger.warning("request_keys.redis_failed message=%s", error)
                 return await self.fallback.run(user_id, key, compute)
             if found is None:
-                # Detached from the awaiting request: a dropped connection does not stop the run.
-                return await asyncio.shield(asyncio.ensure_future(self._own(names, key, state, compute)))
+                return await self._own(names, key, state, compute)
             found = found.decode("utf-8", "surrogatepass")
             if found.startswith("d"):
                 return json.loads(found[1:])
