@@ -234,6 +234,7 @@ class RedisKeyWindow:
         self.lease_ms = int(lease * 1000)
         self.poll = poll
         self.fallback = MemoryKeyWindow(ttl, per_user)
+        self.quiet_until = 0.0
         self.client = redis.asyncio.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
         self.claim_script = self.client.register_script(CLAIM_SCRIPT)
         self.settle_script = self.client.register_script(SETTLE_SCRIPT)
@@ -263,7 +264,7 @@ class RedisKeyWindow:
             try:
                 found = await self.claim_script(names, [key, self.clock(), self.ttl_ms, state, end, self.per_user])
             except self.errors as error:
-                logger.warning("request_keys.redis_failed message=%s", error)
+                self._warn(error)
                 return await self.fallback.run(user_id, key, compute)
             if found is None:
                 return await self._own(names, key, state, compute)
@@ -289,7 +290,7 @@ class RedisKeyWindow:
             try:
                 await self.settle_script(names, [key, claim.state, new, self.clock(), self.ttl_ms])
             except self.errors as error:
-                logger.warning("request_keys.redis_failed message=%s", error)
+                self._warn(error)
         if answer is None:
             raise asyncio.CancelledError()
         return answer
@@ -308,7 +309,14 @@ class RedisKeyWindow:
                         return
                     claim.state = fresh
                 except self.errors as error:
-                    logger.warning("request_keys.redis_failed message=%s", error)
+                    self._warn(error)
+
+    def _warn(self, error):
+        # Once a minute at most: with Redis down every keyed request would log it.
+        now = time.monotonic()
+        if now >= self.quiet_until:
+            self.quiet_until = now + 60
+            logger.warning("request_keys.redis_failed message=%s", error)
 
     async def close(self):
         """Closes the Redis connections."""

@@ -7,10 +7,11 @@
  */
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PYTHON, djangoUnavailable } from '../conformance/django-server';
+import { PYTHON, djangoUnavailable, startDjangoServer } from '../conformance/django-server';
 import { RawClient, login, type Frame } from '../conformance/helpers';
 import type { TestServer } from '../conformance/server';
 import { startServerProcess } from '../conformance/server-process';
+import { redisUnavailable, startRedis, type TestRedis } from './redis-server';
 
 const missing = djangoUnavailable();
 if (missing && process.env.CI === 'true') throw new Error(missing);
@@ -107,4 +108,44 @@ describe.skipIf(missing !== null)('request keys on the Django server', () => {
     const history = await again.request('chat.history', { room: 'general' });
     expect(history.data.messages.filter((message: { text: string }) => message.text === CRASH_TEXT)).toHaveLength(1);
   }, 120_000);
+});
+
+describe.skipIf(missing !== null || redisUnavailable() !== null)('request keys shared by two Django nodes through Redis', () => {
+  let redis: TestRedis;
+  let nodeA: TestServer;
+  let nodeB: TestServer;
+  const clients: RawClient[] = [];
+
+  beforeAll(async () => {
+    redis = await startRedis();
+    nodeA = await startDjangoServer({ env: { REDIS_URL: redis.url, LOGIN_RATE_LIMIT: 'off' } });
+    nodeB = await startDjangoServer({ env: { REDIS_URL: redis.url, LOGIN_RATE_LIMIT: 'off' }, database: nodeA.database, jwtSecret: nodeA.jwtSecret });
+  }, 180_000);
+
+  afterAll(async () => {
+    for (const client of clients) client.close();
+    await nodeA?.stop();
+    await nodeB?.stop();
+    await redis?.stop();
+  });
+
+  it('answers a re-send on the other node with the first answer, without running it again', async () => {
+    const { accessToken } = await login(nodeA, 'carol');
+    const { client: onA } = await RawClient.signedIn(nodeA, accessToken);
+    const { client: onB } = await RawClient.signedIn(nodeB, accessToken);
+    clients.push(onA, onB);
+    const sent = await send(onA, 's1', 'to be deleted once', 'key-for-the-send');
+    const id = sent.data.message.id as string;
+    const deleteFrame = (requestId: string, key?: string) => ({ type: 'req', id: requestId, action: 'chat.delete', payload: { room: 'general', id }, ...(key ? { key } : {}) });
+    onA.send(deleteFrame('d1', 'key-for-the-delete'));
+    const first = await onA.next((frame) => frame.type === 'res' && frame.id === 'd1');
+    onB.send(deleteFrame('d2', 'key-for-the-delete'));
+    const repeat = await onB.next((frame) => frame.type === 'res' && frame.id === 'd2');
+    expect(first).toEqual({ type: 'res', id: 'd1', ok: true, data: {} });
+    expect(repeat).toEqual({ type: 'res', id: 'd2', ok: true, data: {} });
+    // Run again (no key), the delete finds nothing: the repeat above was answered from Redis.
+    onB.send(deleteFrame('d3'));
+    const again = await onB.next((frame) => frame.type === 'res' && frame.id === 'd3');
+    expect(again.error.code).toBe('not_found');
+  });
 });
