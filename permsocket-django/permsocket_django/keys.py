@@ -276,7 +276,7 @@ class RedisKeyWindow:
     async def _own(self, names, key, state, compute):
         claim = _Claim(state)
         task = asyncio.ensure_future(compute())
-        asyncio.ensure_future(self._renew(names, key, claim, task))
+        renewer = asyncio.ensure_future(self._renew(names, key, claim, task))
         try:
             answer = await task
         except Exception:
@@ -284,6 +284,9 @@ class RedisKeyWindow:
             answer = INTERNAL
         except asyncio.CancelledError:
             answer = None
+        if not claim.lock.locked():
+            # Waiting, not in a Redis command: safe to stop (and no sleeping task per request).
+            renewer.cancel()
         new = "d" + json.dumps(answer, separators=(",", ":")) if remembered(answer) else ""
         async with claim.lock:
             claim.ended = True
@@ -296,8 +299,8 @@ class RedisKeyWindow:
         return answer
 
     async def _renew(self, names, key, claim, task):
-        """Moves the lease on every third of it while the run goes. Never cancelled (see run);
-        the lock keeps a renewal from landing after the answer."""
+        """Moves the lease on every third of it while the run goes. Cancelled only between
+        commands (see run); the lock keeps a renewal from landing after the answer."""
         while not task.done():
             await self.sleep(self.lease_ms / 3000)
             async with claim.lock:
