@@ -80,7 +80,8 @@ class MemoryKeyWindow:
 
     async def run(self, user_id, key, compute):
         """The answer of `compute()` (a coroutine function returning a `res` body such as
-        {"ok": True, "data": ...}) for this user's key: computed once, then repeated. The run
+        {"ok": True, "data": ...}, or None for no answer) for this user's key: computed once,
+        then repeated (None is not kept). The run
         goes on when the awaiting request is cancelled (its connection dropped), so a re-send on
         the next connection gets its answer."""
         self._sweep()
@@ -107,10 +108,9 @@ class MemoryKeyWindow:
             self._remove(slot, entry)
         else:
             entry.done_at = self.clock()
-        if answer is None:
-            entry.future.cancel()
-        else:
-            entry.future.set_result(answer)
+        # None (the run closed its connection instead of answering) reaches waiters as None:
+        # they send nothing, and are not cancelled as if their own connection had gone.
+        entry.future.set_result(answer)
 
     def _add(self, slot, entry):
         user, _ = slot
@@ -294,8 +294,6 @@ class RedisKeyWindow:
                 await self.settle_script(names, [key, claim.state, new, self.clock(), self.ttl_ms])
             except self.errors as error:
                 self._warn(error)
-        if answer is None:
-            raise asyncio.CancelledError()
         return answer
 
     async def _renew(self, names, key, claim, task):

@@ -144,6 +144,21 @@ class WindowCases:
         self.assertEqual(await self.window.run("u1", "k-crash", crashing), {"ok": True, "data": {"run": 2}})
 
 
+    async def test_keeps_nothing_for_a_run_that_closed_its_connection_instead_of_answering(self):
+        runs = []
+
+        def closing():
+            async def compute():
+                runs.append(1)
+                return None
+
+            return compute()
+
+        self.assertIsNone(await self.window.run("u1", "k-none", closing))
+        self.assertIsNone(await self.window.run("u1", "k-none", closing))
+        self.assertEqual(len(runs), 2)
+
+
 class MemoryWindowTest(WindowCases, unittest.IsolatedAsyncioTestCase):
     def make(self, clock, ttl=600, per_user=1000):
         return MemoryKeyWindow(ttl, per_user, clock=lambda: clock() / 1000)
