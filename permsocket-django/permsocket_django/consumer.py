@@ -465,11 +465,13 @@ class PermsocketConsumer(AsyncWebsocketConsumer):
         runs to its answer even when its connection closed meanwhile: the re-send gets it."""
         spec = self.get_contract().actions.get(action_name)
         handler = self.actions.get(action_name)
+        # Refusals before the method are not kept for repeats: nothing ran, and a repeat is
+        # checked again (on fresh grants).
         if spec is None or handler is None:
-            return self._error("unknown_action", f'unknown action "{action_name[:64]}"')
+            return keys.Unkept(self._error("unknown_action", f'unknown action "{action_name[:64]}"'))
         problem = spec.payload_error(payload)
         if problem:
-            return self._error("bad_request", problem)
+            return keys.Unkept(self._error("bad_request", problem))
         resource = spec.resource_for(payload)
         method = getattr(self, handler)
         if self.wants_context.get(action_name):
@@ -489,7 +491,7 @@ class PermsocketConsumer(AsyncWebsocketConsumer):
             extra = {"permission": spec.permission}
             if resource is not None:
                 extra["resource"] = resource
-            return self._error("permission_denied", f"{spec.permission} is required", **extra)
+            return keys.Unkept(self._error("permission_denied", f"{spec.permission} is required", **extra))
         try:
             if outcome is None:
                 data = await method(payload)
@@ -498,8 +500,10 @@ class PermsocketConsumer(AsyncWebsocketConsumer):
             else:
                 data = outcome[0]
         except ActionError as error:
-            return self._error(error.code, error.message)
-        return {"ok": True, "data": data}
+            answer = self._error(error.code, error.message)
+        else:
+            answer = {"ok": True, "data": data}
+        return keys.Unkept(answer) if context.handled else answer
 
     async def _checked(self, permission, resource, method, payload):
         """(user, allowed, outcome) for one request, where outcome is None for an async method

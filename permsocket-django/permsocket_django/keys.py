@@ -50,10 +50,24 @@ def key_error(frame):
     return f"\"req\" expects 'key' to be a string of 1-{MAX_KEY_LENGTH} characters, got {got}"
 
 
+#: Error codes a repeat runs again for: the condition passes (as in the Node engine).
+TRANSIENT_CODES = frozenset({"internal", "rate_limited"})
+
+
+class Unkept(dict):
+    """A `res` body that is sent, also to repeats waiting for this run, but not kept for later
+    ones: a refusal before the method ran (`unknown_action`, `bad_request`, `permission_denied`:
+    a repeat is checked again on fresh grants), or the answer of a method that stored the key with
+    its effect itself (`ctx.key_handled()`)."""
+
+
 def remembered(answer):
-    """Whether an answer is kept for repeats: everything but an unexpected server error (the
-    transaction of a failed run rolled back, so running it again is what the user wants)."""
-    return answer is not None and not (answer.get("ok") is False and answer.get("error", {}).get("code") == "internal")
+    """Whether an answer is kept for repeats: the method's result and its ActionErrors, except
+    the transient `internal` (an unexpected exception rolled its transaction back) and
+    `rate_limited`; never an Unkept one or None (no answer)."""
+    if answer is None or isinstance(answer, Unkept):
+        return False
+    return answer.get("ok") is not False or answer.get("error", {}).get("code") not in TRANSIENT_CODES
 
 
 class _Entry:

@@ -14,15 +14,23 @@ class RequestContext:
       re-send has a new one, so never store it).
     - `action`: the contract action's name.
     - `user`: the signed-in user the request was checked for.
+    - `key_handled()`: says the method stored `key` with its effect and answers a repeat itself;
+      the key window then keeps no copy of this answer (a repeat while this run goes still waits
+      for it). The Node engine's `keyHandled()`. Saves the window's memory for large answers.
     """
 
-    __slots__ = ("key", "request_id", "action", "user")
+    __slots__ = ("key", "request_id", "action", "user", "handled")
 
     def __init__(self, key, request_id, action, user):
         self.key = key
         self.request_id = request_id
         self.action = action
         self.user = user
+        self.handled = False
+
+    def key_handled(self):
+        """The method stored the key with its effect: keep no copy of its answer in the window."""
+        self.handled = True
 
     def __repr__(self):
         return f"RequestContext(action={self.action!r}, request_id={self.request_id!r}, key={self.key!r})"

@@ -6,7 +6,7 @@ import asyncio
 import shutil
 import unittest
 
-from permsocket_django.keys import MemoryKeyWindow, RedisKeyWindow, key_error
+from permsocket_django.keys import MemoryKeyWindow, RedisKeyWindow, Unkept, key_error
 
 from tests.redis_process import RedisProcess
 
@@ -143,6 +143,15 @@ class WindowCases:
         self.assertEqual(first["error"]["code"], "internal")
         self.assertEqual(await self.window.run("u1", "k-crash", crashing), {"ok": True, "data": {"run": 2}})
 
+
+    async def test_gives_an_unkept_or_rate_limited_answer_to_its_caller_but_runs_a_later_repeat_again(self):
+        for answer in (Unkept({"ok": False, "error": {"code": "permission_denied", "message": "no"}}),
+                       Unkept({"ok": True, "data": {"stored": "by the method"}}),
+                       {"ok": False, "error": {"code": "rate_limited", "message": "later"}}):
+            handler = Handler(answer)
+            self.assertEqual(await self.window.run("u1", f"k-{answer}", handler), answer)
+            await self.window.run("u1", f"k-{answer}", handler)
+            self.assertEqual(handler.runs, 2, answer)
 
     async def test_keeps_nothing_for_a_run_that_closed_its_connection_instead_of_answering(self):
         runs = []

@@ -43,7 +43,9 @@ def counter_consumer():
     from permsocket_django.contract import parse_contract
 
     free = {"permission": None, "resource": None, "idempotent": False, "payload": None}
-    counter_contract = parse_contract({"actions": {"count.add": free, "count.plain": free, "count.flaky": free, "count.refuse": free}, "events": []})
+    guarded = {**free, "permission": "docs.publish_doc"}
+    counter_contract = parse_contract({"actions": {"count.add": free, "count.plain": free, "count.flaky": free, "count.refuse": free,
+                                                   "count.guarded": guarded, "count.stored": free, "count.busy": free}, "events": []})
 
     class CounterConsumer(PermsocketConsumer):
         contract = counter_contract
@@ -73,6 +75,23 @@ def counter_consumer():
         def refuse(self, payload):
             type(self).runs.append(("refuse",))
             raise ActionError("not_found", "nothing here")
+
+        @action("count.guarded")
+        def guarded(self, payload):
+            type(self).runs.append(("guarded",))
+            return {"run": len(type(self).runs)}
+
+        @action("count.stored")
+        async def stored(self, payload, ctx):
+            # As a method that stored the key with its effect and answers repeats from there.
+            type(self).runs.append(("stored", ctx.key))
+            ctx.key_handled()
+            return {"run": len(type(self).runs)}
+
+        @action("count.busy")
+        def busy(self, payload):
+            type(self).runs.append(("busy",))
+            raise ActionError("rate_limited", "try again soon")
 
     return CounterConsumer
 
@@ -119,8 +138,8 @@ class RequestKeysTest(unittest.IsolatedAsyncioTestCase):
             if frame["type"] == "res" and frame["id"] == request_id:
                 return frame
 
-    async def request(self, socket, action, request_id, key=None, **extra):
-        frame = {"type": "req", "id": request_id, "action": action, "payload": None, **extra}
+    async def request(self, socket, action, request_id, key=None, payload=None):
+        frame = {"type": "req", "id": request_id, "action": action, "payload": payload}
         if key is not None:
             frame["key"] = key
         await socket.send_json_to(frame)
@@ -220,6 +239,32 @@ class RequestKeysTest(unittest.IsolatedAsyncioTestCase):
         self.assertEqual(failed["error"]["code"], "internal")
         retried = await self.request(socket, "count.flaky", "4", key="flaky")
         self.assertTrue(retried["ok"])
+
+    async def test_checks_a_repeat_of_a_refusal_again_so_a_new_grant_lets_it_run(self):
+        from channels.db import database_sync_to_async
+
+        from permsocket_django.admin_ops import set_grant
+
+        socket, _ = await self.connect()
+        refused = await self.request(socket, "count.guarded", "1", key="guarded")
+        self.assertEqual(refused["error"]["code"], "permission_denied")
+        await database_sync_to_async(set_grant)(self.ann, "docs.publish_doc", True)
+        try:
+            allowed = await self.request(socket, "count.guarded", "2", key="guarded")
+        finally:
+            await database_sync_to_async(set_grant)(self.ann, "docs.publish_doc", False)
+        self.assertTrue(allowed["ok"], allowed)
+        self.assertEqual(self.consumer.runs, [("guarded",)])
+
+    async def test_keeps_no_copy_of_an_answer_the_method_stored_itself_nor_of_rate_limited(self):
+        socket, _ = await self.connect()
+        await self.request(socket, "count.stored", "1", key="stored")
+        await self.request(socket, "count.stored", "2", key="stored")
+        await self.request(socket, "count.busy", "3", key="busy")
+        busy = await self.request(socket, "count.busy", "4", key="busy")
+        self.assertEqual(busy["error"]["code"], "rate_limited")
+        self.assertEqual(self.consumer.runs, [("stored", "stored"), ("stored", "stored"), ("busy",), ("busy",)])
+        self.assertEqual(len(self.consumer.key_window), 0)
 
     async def test_with_request_keys_off_announces_nothing_and_ignores_keys(self):
         config = {**django_setup.permsocket_settings(), "REQUEST_KEYS": False}
