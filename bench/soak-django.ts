@@ -53,7 +53,7 @@ const lostConnection = report.requests.rejected.ConnectionLostError ?? 0;
 const lines = [
   '',
   `soak:django: ${clients} ${client} clients, ${kills} SIGKILL + 1 SIGTERM restarts, seed ${seed}, ${((Date.now() - begin) / 1000).toFixed(0)} s`,
-  `requests: ${report.requests.total} made, ${report.requests.resolved} resolved, ${report.requests.total - report.requests.resolved} not; ${report.requests.resent} re-sent with their key after a drop`,
+  `requests: ${report.requests.total} made, ${report.requests.resolved} resolved, ${report.requests.total - report.requests.resolved} not; ${report.requests.resent === undefined ? 'the SDK does not count its re-sends' : `${report.requests.resent} re-sent with their key after a drop`}`,
   `rejected: ${JSON.stringify(report.requests.rejected)}; ${lostConnection} for a lost connection`,
   `chat.send: ${report.sends.resolved} resolved and stored once; ${report.sends.unresolved} not resolved (${report.sends.appliedThoughUnresolved} of them applied); applied twice: ${report.sends.duplicates}`,
   `restarts: slowest down ${Math.round(Math.max(...report.restarts.map((r) => r.downMs)))} ms, slowest all-ready ${Math.round(Math.max(...report.restarts.map((r) => r.readyMs)))} ms, at most ${Math.max(...report.restarts.map((r) => r.pendingAtKill))} requests pending at a kill, most attempts by one client in one restart ${Math.max(...report.restarts.map((r) => r.maxAttempts))}`,
