@@ -34,6 +34,9 @@ MAX_KEYS = 100_000
 LEASE_SECONDS = 10.0
 #: How often a repeat in another process looks for the answer of a running key.
 POLL_SECONDS = 0.05
+#: How long such a repeat waits at most (a client gave up long before): then it answers
+#: `internal`, not kept, and the next repeat looks again.
+WAIT_SECONDS = 60.0
 
 
 def key_error(frame):
@@ -210,7 +213,9 @@ if redis.call('PTTL', KEYS[1]) < tonumber(ARGV[5]) then
 end
 return 1"""
 
+#: The Redis keys' prefix: permsocket:keys:{<user id>}:answers and :order.
 PREFIX = "permsocket:keys:"
+#: The answer to a run that raised an unexpected exception (not kept).
 INTERNAL = {"ok": False, "error": {"code": "internal", "message": "internal server error"}}
 
 
@@ -233,10 +238,11 @@ class RedisKeyWindow:
     """The answers of keyed requests, shared by every process through Redis.
 
     `ttl` and `per_user` as for MemoryKeyWindow; `clock` gives unix milliseconds and `sleep`
-    waits between polls and lease renewals (tests inject both). When Redis cannot answer, this
+    waits between polls and lease renewals (tests inject both); `lease`, `poll` and `wait` are
+    seconds (LEASE_SECONDS, POLL_SECONDS, WAIT_SECONDS). When Redis cannot answer, this
     process's MemoryKeyWindow is used instead (and it is logged)."""
 
-    def __init__(self, url, ttl=600.0, per_user=1000, clock=_wall_ms, sleep=asyncio.sleep, lease=LEASE_SECONDS, poll=POLL_SECONDS):
+    def __init__(self, url, ttl=600.0, per_user=1000, clock=_wall_ms, sleep=asyncio.sleep, lease=LEASE_SECONDS, poll=POLL_SECONDS, wait=WAIT_SECONDS):
         import redis
         import redis.asyncio
 
@@ -247,6 +253,7 @@ class RedisKeyWindow:
         self.sleep = sleep
         self.lease_ms = int(lease * 1000)
         self.poll = poll
+        self.wait_ms = int(wait * 1000)
         self.fallback = MemoryKeyWindow(ttl, per_user)
         self.quiet_until = 0.0
         self.client = redis.asyncio.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
@@ -273,6 +280,7 @@ class RedisKeyWindow:
 
     async def _run(self, user_id, key, compute):
         names = self.names(str(user_id))
+        give_up = self.clock() + self.wait_ms
         while True:
             state, end = self._running()
             try:
@@ -285,6 +293,9 @@ class RedisKeyWindow:
             found = found.decode("utf-8", "surrogatepass")
             if found.startswith("d"):
                 return json.loads(found[1:])
+            if self.clock() >= give_up:
+                logger.warning("request_keys.wait_timeout the first run of a key is still going after %.0f s", self.wait_ms / 1000)
+                return Unkept({"ok": False, "error": {"code": "internal", "message": "the first run of this request is still going"}})
             await self.sleep(self.poll)
 
     async def _own(self, names, key, state, compute):
@@ -334,8 +345,9 @@ class RedisKeyWindow:
             logger.warning("request_keys.redis_failed message=%s", error)
 
     async def close(self):
-        """Closes the Redis connections."""
+        """Closes the Redis connections (redis-py 4.3's close() leaves the pool's open)."""
         await self.client.close()
+        await self.client.connection_pool.disconnect()
 
 
 _windows = {}

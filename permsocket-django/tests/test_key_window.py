@@ -206,6 +206,8 @@ class RedisWindowTest(WindowCases, unittest.IsolatedAsyncioTestCase):
         await super().asyncSetUp()
 
     async def asyncTearDown(self):
+        # Renewals and settles still under way finish before their connections close.
+        await self.settled()
         for window in self.windows:
             await window.close()
 
@@ -296,6 +298,23 @@ class RedisWindowTest(WindowCases, unittest.IsolatedAsyncioTestCase):
         handler.release()
         self.assertEqual(await first, await other)
         self.assertEqual(handler.runs, 1)
+
+    async def test_a_repeat_waits_at_most_a_minute_for_a_run_that_never_ends(self):
+        async def tick(seconds):
+            self.clock.now += 1_000
+            await asyncio.sleep(0)
+
+        hung = Handler()
+        hung.hold()
+        owner = asyncio.ensure_future(self.make(self.clock).run(7, "k-hung", hung))
+        await self.settled()
+        with self.assertLogs("permsocket", "WARNING") as logs:
+            answer = await self.make(self.clock, sleep=tick).run(7, "k-hung", hung)
+        self.assertEqual(answer["error"]["code"], "internal")
+        self.assertIn("request_keys.wait_timeout", logs.output[0])
+        self.assertEqual(hung.runs, 1)
+        hung.release()
+        self.assertTrue((await owner)["ok"])
 
     async def test_runs_in_this_process_when_redis_does_not_answer(self):
         window = RedisKeyWindow("redis://127.0.0.1:1/0", clock=self.clock)
