@@ -431,7 +431,9 @@ class PermsocketConsumer(AsyncWebsocketConsumer):
             key = frame.get("key")
         self.in_flight.add(request_id)
         # Requests run concurrently, so a slow one does not hold up pings, refreshes or pushes.
-        self._spawn(self._run_request(request_id, action_name, frame.get("payload"), key))
+        # A keyed one is not cancelled when the socket closes: its re-send on the next connection
+        # waits for this run's answer.
+        self._spawn(self._run_request(request_id, action_name, frame.get("payload"), key), cancel_on_close=key is None)
 
     async def _reply_error(self, request_id, code, message, **extra):
         await self.send_frame({"type": "res", "id": request_id, "ok": False, "error": {"code": code, "message": message, **extra}})
@@ -442,8 +444,7 @@ class PermsocketConsumer(AsyncWebsocketConsumer):
             if key is None:
                 answer = await self._answer(action_name, payload, context)
             else:
-                # A repeat of this user's key gets the first run's answer; the run itself goes on
-                # if this connection drops, for the re-send on the next one.
+                # A repeat of this user's key gets the first run's answer.
                 answer = await self.get_key_window().run(self.user_id, key, lambda: self._answer(action_name, payload, context))
             if answer is not None:
                 await self.send_frame({"type": "res", "id": request_id, **answer})

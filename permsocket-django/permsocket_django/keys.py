@@ -73,6 +73,10 @@ def remembered(answer):
     return answer.get("ok") is not False or answer.get("error", {}).get("code") not in TRANSIENT_CODES
 
 
+#: The answer to a run that raised an unexpected exception (not kept).
+INTERNAL = {"ok": False, "error": {"code": "internal", "message": "internal server error"}}
+
+
 class _Entry:
     __slots__ = ("future", "done_at")
 
@@ -98,9 +102,12 @@ class MemoryKeyWindow:
     async def run(self, user_id, key, compute):
         """The answer of `compute()` (a coroutine function returning a `res` body such as
         {"ok": True, "data": ...}, or None for no answer) for this user's key: computed once,
-        then repeated (None is not kept). The run
-        goes on when the awaiting request is cancelled (its connection dropped), so a re-send on
-        the next connection gets its answer."""
+        then repeated (None is not kept); a repeat while it runs awaits the same future.
+
+        The run is the first caller's, inline (no task of its own, so no extra trip through the
+        event loop per request): cancelling that caller ends the run and its waiters get None.
+        The consumer therefore does not cancel a keyed request when its socket closes, and the
+        re-send on the next connection gets the answer."""
         self._sweep()
         slot = (str(user_id), key)
         entry = self.entries.get(slot)
@@ -108,25 +115,24 @@ class MemoryKeyWindow:
             return await asyncio.shield(entry.future)
         entry = _Entry(asyncio.get_running_loop().create_future())
         self._add(slot, entry)
-        task = asyncio.ensure_future(compute())
-        task.add_done_callback(lambda done: self._finished(slot, entry, done))
-        return await asyncio.shield(entry.future)
+        answer = None
+        try:
+            answer = await compute()
+        except Exception:
+            logger.exception("a keyed request failed")
+            answer = INTERNAL
+        finally:
+            self._finished(slot, entry, answer)
+        return answer
 
-    def _finished(self, slot, entry, task):
-        if task.cancelled():
-            answer = None
-        elif task.exception() is not None:
-            logger.error("a keyed request failed", exc_info=task.exception())
-            answer = {"ok": False, "error": {"code": "internal", "message": "internal server error"}}
-        else:
-            answer = task.result()
+    def _finished(self, slot, entry, answer):
         if not remembered(answer):
             # Waiters get this run's answer; the next repeat runs again.
             self._remove(slot, entry)
         else:
             entry.done_at = self.clock()
-        # None (the run closed its connection instead of answering) reaches waiters as None:
-        # they send nothing, and are not cancelled as if their own connection had gone.
+        # None (no answer: the run closed its connection, or was cancelled) reaches waiters as
+        # None: they send nothing, and are not cancelled as if their own connection had gone.
         entry.future.set_result(answer)
 
     def _add(self, slot, entry):
@@ -215,8 +221,6 @@ return 1"""
 
 #: The Redis keys' prefix: permsocket:keys:{<user id>}:answers and :order.
 PREFIX = "permsocket:keys:"
-#: The answer to a run that raised an unexpected exception (not kept).
-INTERNAL = {"ok": False, "error": {"code": "internal", "message": "internal server error"}}
 
 
 def _wall_ms():

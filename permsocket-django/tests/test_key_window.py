@@ -77,18 +77,6 @@ class WindowCases:
         self.assertEqual(await first, await second)
         self.assertEqual(handler.runs, 1)
 
-    async def test_finishes_a_run_whose_first_caller_went_away_and_gives_its_answer_to_the_repeat(self):
-        handler = Handler()
-        handler.hold()
-        first = asyncio.ensure_future(self.window.run("u1", "k-dropped", handler))
-        await self.settled()
-        first.cancel()
-        await self.settled()
-        repeat = asyncio.ensure_future(self.window.run("u1", "k-dropped", handler))
-        handler.release()
-        self.assertEqual(await repeat, {"ok": True, "data": {"run": 1}})
-        self.assertEqual(handler.runs, 1)
-
     async def test_keeps_the_keys_of_different_users_apart(self):
         handler = Handler()
         await self.window.run("u1", "same", handler)
@@ -181,6 +169,19 @@ class MemoryWindowTest(WindowCases, unittest.IsolatedAsyncioTestCase):
         self.assertEqual(len(window), 50)
         self.assertEqual(len(window.by_user), 10)
 
+    async def test_ends_a_run_with_its_caller_and_gives_waiters_no_answer_and_keeps_nothing(self):
+        handler = Handler()
+        handler.hold()
+        first = asyncio.ensure_future(self.window.run("u1", "k-cancelled", handler))
+        await self.settled()
+        waiting = asyncio.ensure_future(self.window.run("u1", "k-cancelled", handler))
+        await self.settled()
+        first.cancel()
+        self.assertIsNone(await waiting)
+        self.assertTrue(first.cancelled())
+        handler.gate = None
+        self.assertEqual(await self.window.run("u1", "k-cancelled", handler), {"ok": True, "data": {"run": 2}})
+
     async def test_sweeps_expired_answers(self):
         handler = Handler()
         for key in range(30):
@@ -228,6 +229,18 @@ class RedisWindowTest(WindowCases, unittest.IsolatedAsyncioTestCase):
         window = RedisKeyWindow(self.redis.url, ttl, per_user, clock=clock, sleep=sleep or poll)
         self.windows.append(window)
         return window
+
+    async def test_finishes_a_run_whose_first_caller_went_away_and_gives_its_answer_to_the_repeat(self):
+        handler = Handler()
+        handler.hold()
+        first = asyncio.ensure_future(self.window.run("u1", "k-dropped", handler))
+        await self.settled()
+        first.cancel()
+        await self.settled()
+        repeat = asyncio.ensure_future(self.window.run("u1", "k-dropped", handler))
+        handler.release()
+        self.assertEqual(await repeat, {"ok": True, "data": {"run": 1}})
+        self.assertEqual(handler.runs, 1)
 
     async def test_answers_a_repeat_in_another_process_from_redis(self):
         handler = Handler()
