@@ -3,10 +3,12 @@
  * restarts and one SIGTERM of daphne, requests with keys. Prints each restart and the totals;
  * exits 1 on any violation (a request not resolved, a send stored twice or lost).
  *
- * Flags: --clients N, --restarts N (SIGKILL restarts), --seed N, --client raw|sdk (raw: the
- * bare-protocol KeyedClient, the default; sdk: the SDK), --quick (10 clients, 2 restarts).
+ * Flags: --clients N, --restarts N (SIGKILL restarts), --seed N, --client raw|sdk (sdk: the SDK,
+ * the default once it re-sends with keys; raw: the bare-protocol KeyedClient, the default before
+ * that), --quick (10 clients, 2 restarts).
  */
 import { parseArgs } from 'node:util';
+import * as protocol from '../src/protocol';
 import { runDjangoDrill } from './django-drill';
 import { exitOnSignals } from './server-process';
 
@@ -17,7 +19,8 @@ const { values } = parseArgs({
     clients: { type: 'string' },
     restarts: { type: 'string' },
     seed: { type: 'string' },
-    client: { type: 'string', default: 'raw' },
+    // The SDK knows request keys when its protocol module names the feature.
+    client: { type: 'string', default: 'KEYS_FEATURE' in protocol ? 'sdk' : 'raw' },
     quick: { type: 'boolean', default: false },
   },
 });
