@@ -22,7 +22,7 @@ import time
 import uuid
 from collections import OrderedDict
 
-from .frames import js_length
+from .frames import describe, js_length
 
 logger = logging.getLogger("permsocket")
 
@@ -47,8 +47,6 @@ def key_error(frame):
     key = frame["key"]
     if isinstance(key, str) and 1 <= js_length(key) <= MAX_KEY_LENGTH:
         return None
-    from .frames import describe
-
     got = f"a string of {js_length(key)} characters" if isinstance(key, str) else describe(key)
     return f"\"req\" expects 'key' to be a string of 1-{MAX_KEY_LENGTH} characters, got {got}"
 
