@@ -4,6 +4,8 @@
  * and one by the server, toasts that never cover the admin table, a signed-out load without a
  * 401, and a message that never left the tab sent again exactly once.
  */
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Locator, Page } from 'playwright-core';
 import type { TestServer } from '../conformance/server';
@@ -11,7 +13,7 @@ import { connectionState, messages, openRoom, screenshot, sendButton, sendMessag
 import { chromiumMissing, windowSet, type Window } from './support/browser';
 import { Line } from './support/line';
 import { adminRequest, startDemo } from './support/setup';
-import { countMessages, deleteGrantDirectly } from './support/sqlite';
+import { countMessages } from './support/sqlite';
 
 const skip = chromiumMissing();
 const DESKTOP = { width: 1280, height: 800 };
@@ -129,9 +131,13 @@ describe.skipIf(skip !== undefined)('the demo app: a front-end developer’s fir
     await toast(alice.page, 'Message not sent: no room "archive"').waitFor();
     expect(alice.sentFrames.filter((frame) => frame.includes('into the void'))).toHaveLength(1);
 
-    // A grant deleted in the database, without a push: her page still offers Send, the server refuses.
+    // A grant deleted in the database by the demo's script, without a push: her page still offers
+    // Send, the server refuses.
     await openRoom(alice.page, 'general');
-    expect((await deleteGrantDirectly(server.database, 'alice', 'chat.send_message')).changes).toBe(1);
+    const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'demo/server/revoke-directly.ts', 'alice', 'chat.send_message'], {
+      env: { ...process.env, DATABASE: server.database },
+    });
+    expect(stdout).toContain('deleted chat.send_message from alice');
     await sendMessage(alice.page, 'sent on a stale snapshot');
     await toast(alice.page, 'Refused by the server: chat.send needs chat.send_message on room:general').waitFor();
     await logEntries(alice.page, 'denied').filter({ hasText: 'Refused by the server' }).waitFor();
