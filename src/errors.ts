@@ -142,8 +142,11 @@ export class ConnectionLostError extends RequestContextError {
 export class QueueFullError extends PermsocketError {
   override name = 'QueueFullError';
   declare readonly code: 'queue_full';
-  constructor(readonly limit: number) {
+  /** The `maxQueued` that was reached. */
+  declare readonly limit: number;
+  constructor(limit: number) {
     super('queue_full', `the offline queue is full (${limit} requests are waiting for a connection)`);
+    Object.assign(this, { limit });
   }
 }
 
@@ -151,11 +154,11 @@ export class QueueFullError extends PermsocketError {
 export class ProtocolError extends PermsocketError {
   override name = 'ProtocolError';
   declare readonly code: 'protocol_error';
-  constructor(
-    message: string,
-    readonly closeCode?: number,
-  ) {
+  /** The close code, when the error is a fatal close. */
+  declare readonly closeCode?: number;
+  constructor(message: string, closeCode?: number) {
     super('protocol_error', message);
+    Object.assign(this, { closeCode });
   }
 }
 
@@ -163,13 +166,13 @@ export class ProtocolError extends PermsocketError {
 export class RequestError extends PermsocketError {
   override name = 'RequestError';
   declare readonly code: RequestErrorCode;
-  constructor(
-    code: RequestErrorCode,
-    message: string,
-    readonly action: string,
-    readonly retryAfterMs?: number,
-  ) {
+  /** The request's action. */
+  declare readonly action: string;
+  /** How long the server asks to wait before trying again (a `rate_limited` answer). */
+  declare readonly retryAfterMs?: number;
+  constructor(code: RequestErrorCode, message: string, action: string, retryAfterMs?: number) {
     super(code, message);
+    Object.assign(this, { action, retryAfterMs });
   }
 }
 

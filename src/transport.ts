@@ -4,7 +4,7 @@
  * add no delay and buffer nothing of its own, and turns its events into one plain shape.
  * @packageDocumentation
  */
-import * as partysocketWs from 'partysocket/ws';
+import ReconnectingWebSocket from 'partysocket/ws';
 import { PermsocketError } from './errors';
 import type { WebSocketConstructor } from './options';
 import { SUBPROTOCOL, type CloseCode } from './protocol';
@@ -57,13 +57,6 @@ interface ReconnectingSocket {
 }
 type ReconnectingSocketClass = new (url: () => Promise<string>, protocols: string[], options: object) => ReconnectingSocket;
 
-// partysocket's CommonJS build hands out a module object rather than the class: unwrap it.
-function socketClass(module: unknown): ReconnectingSocketClass {
-  let value = module as { default?: unknown };
-  while (typeof value !== 'function' && value && 'default' in value) value = value.default as { default?: unknown };
-  return value as unknown as ReconnectingSocketClass;
-}
-
 /** Creates the transport; `url` is awaited before every attempt (the client's backoff and token live there). */
 export function createTransport(options: {
   url_: () => Promise<string>;
@@ -109,8 +102,7 @@ export function createTransport(options: {
   }
 
   function create(): ReconnectingSocket {
-    const Socket = socketClass(partysocketWs);
-    const created = new Socket(
+    const created = new (ReconnectingWebSocket as unknown as ReconnectingSocketClass)(
       async () => {
         const url = await options.url_();
         opened = false;
