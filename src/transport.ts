@@ -71,8 +71,8 @@ export function createTransport(options: {
   // The current attempt's socket: whether it opened, and whether its close was reported already.
   let opened = false;
   let reported = true;
-  // The close the client asked for, so its synchronous close event is reported as requested.
-  let requested: { code: number; reason: string } | null = null;
+  // Whether the client asked for the close under way, so its synchronous close event is reported as requested.
+  let requested = false;
 
   /**
    * The one place partysocket's events are normalised. A failed attempt (a socket error, the
@@ -83,13 +83,13 @@ export function createTransport(options: {
     if (reported) return;
     reported = true;
     const asked = requested;
-    requested = null;
+    requested = false;
     const synthetic = !event.target && event.code === NORMAL && !asked;
     const info: CloseInfo = {
       code: synthetic ? ABNORMAL : event.code,
       reason: synthetic ? '' : (event.reason ?? ''),
       opened_: opened,
-      requested_: asked !== null,
+      requested_: asked,
     };
     if (!opened && !asked) {
       const why = event.reason === 'timeout' ? `did not open within connectTimeout (${options.connectTimeout_} ms)` : 'closed before it opened (1006)';
@@ -127,22 +127,17 @@ export function createTransport(options: {
     // The on* handlers get partysocket's events as they are (addEventListener gets clones). Some
     // EventTargets (happy-dom's) also call on* handlers for the clone partysocket dispatches on
     // itself: that second call, whose target is the partysocket, is not a second event.
-    const own = (event: unknown) => (event as { target?: unknown } | null)?.target === created;
-    created.onopen = (event) => {
-      if (own(event)) return;
+    const own = <E>(handler: (event: E) => void) => (event: E) => {
+      if ((event as { target?: unknown } | null)?.target !== created) handler(event);
+    };
+    created.onopen = own(() => {
       opened = true;
       events.open_();
-    };
-    created.onmessage = (event) => {
-      if (!own(event)) events.message_(event.data);
-    };
-    created.onclose = (event) => {
-      if (!own(event)) closed(event);
-    };
+    });
+    created.onmessage = own((event) => events.message_(event.data));
+    created.onclose = own(closed);
     // A constructor that threw on the very first attempt reports only an error, no close.
-    created.onerror = (event) => {
-      if (!own(event)) closed({ code: NORMAL });
-    };
+    created.onerror = own(() => closed({ code: NORMAL }));
     return created;
   }
 
@@ -156,15 +151,15 @@ export function createTransport(options: {
     },
     drop_(code, reason) {
       if (socket?.readyState !== 1) return;
-      requested = { code, reason };
+      requested = true;
       socket.reconnect(code, reason);
     },
     stop_(reason) {
       // close() reports the close at once when a socket is open or opening, and nothing otherwise.
-      requested = { code: NORMAL, reason };
+      requested = true;
       socket?.close(NORMAL, reason);
       reported = true;
-      requested = null;
+      requested = false;
     },
     send_(text) {
       return socket?.readyState === 1 ? socket.send(text) : false;
