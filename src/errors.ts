@@ -114,7 +114,7 @@ class RequestContextError extends PermsocketError {
   declare readonly action: string | undefined;
   /** Whether the request frame left this client: if so the server may have acted on it. */
   declare readonly sent: boolean;
-  constructor(code: 'timeout' | 'connection_lost', message: string, { action, sent, cause }: RequestContext) {
+  constructor(code: 'timeout' | 'connection_lost', message: string, { action, sent = false, cause }: Partial<RequestContext> = {}) {
     super(code, message, { cause });
     Object.assign(this, { action, sent });
   }
@@ -124,7 +124,7 @@ class RequestContextError extends PermsocketError {
 export class TimeoutError extends RequestContextError {
   override name = 'TimeoutError';
   declare readonly code: 'timeout';
-  constructor(message: string, context: RequestContext = { action: undefined, sent: false }) {
+  constructor(message: string, context?: RequestContext) {
     super('timeout', message, context);
   }
 }
@@ -133,7 +133,7 @@ export class TimeoutError extends RequestContextError {
 export class ConnectionLostError extends RequestContextError {
   override name = 'ConnectionLostError';
   declare readonly code: 'connection_lost';
-  constructor(message: string, context: RequestContext = { action: undefined, sent: false }) {
+  constructor(message: string, context?: RequestContext) {
     super('connection_lost', message, context);
   }
 }
