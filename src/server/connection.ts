@@ -108,7 +108,9 @@ export function acceptConnection(ws: WebSocket, request: IncomingMessage, settin
   const closedWaiters = new Set<() => void>();
 
   // ws writes every frame with its own syscall. Holding the socket corked until the event loop
-  // comes round sends all the answers of one turn together (one writev instead of dozens).
+  // comes round sends all the answers of one turn together (one writev instead of dozens). An
+  // answer with no other request in flight goes out at once: nothing would join it, and holding
+  // it until the next turn only adds to a lone request's latency.
   const tcp = request.socket;
   let corked = false;
   const uncork = () => {
@@ -124,11 +126,11 @@ export function acceptConnection(ws: WebSocket, request: IncomingMessage, settin
       return frame.type === 'res' ? encodeFrame({ type: 'res', id: frame.id, ok: false, error: { code: ErrorCode.Internal, message: 'internal error' } }) : '';
     }
   };
-  const send = (frame: ServerFrame | string) => {
+  const send = (frame: ServerFrame | string, alone = false) => {
     if (ws.readyState !== ws.OPEN) return;
     const text = typeof frame === 'string' ? frame : encode(frame);
     if (text === '') return;
-    if (!corked) {
+    if (!corked && !alone) {
       corked = true;
       tcp.cork();
       setImmediate(uncork);
@@ -334,7 +336,7 @@ export function acceptConnection(ws: WebSocket, request: IncomingMessage, settin
         answer = failure(ErrorCode.Internal, 'internal error');
       }
       if (!answer || phase !== 'ready') return;
-      send(answer.ok ? { type: 'res', id: requestId, ok: true, data: answer.data } : { type: 'res', id: requestId, ok: false, error: answer.error });
+      send(answer.ok ? { type: 'res', id: requestId, ok: true, data: answer.data } : { type: 'res', id: requestId, ok: false, error: answer.error }, inFlight.size === 1);
     } finally {
       inFlight.delete(requestId);
       if (inFlight.size === 0) for (const resolve of drained) resolve();
@@ -387,7 +389,8 @@ export function acceptConnection(ws: WebSocket, request: IncomingMessage, settin
         closeWith(CloseCode.UnsupportedData, 'binary frames are not supported');
         return;
       }
-      onText(Array.isArray(data) ? Buffer.concat(data).toString('utf8') : Buffer.from(data as Buffer).toString('utf8'));
+      // A Buffer is decoded as it is (Buffer.from would copy it first); an ArrayBuffer gets a view.
+      onText(Array.isArray(data) ? Buffer.concat(data).toString('utf8') : (Buffer.isBuffer(data) ? data : Buffer.from(data)).toString('utf8'));
     } catch (error) {
       log('ws.internal_error', { user: user?.name, message: messageOf(error), connection: id });
     }
