@@ -108,14 +108,22 @@ export function acceptConnection(ws: WebSocket, request: IncomingMessage, settin
   const closedWaiters = new Set<() => void>();
 
   // ws writes every frame with its own syscall. Holding the socket corked until the event loop
-  // comes round sends all the answers of one turn together (one writev instead of dozens). An
-  // answer with no other request in flight goes out at once: nothing would join it, and holding
-  // it until the next turn only adds to a lone request's latency.
+  // comes round sends all the answers of one turn together (one writev instead of dozens). But a
+  // lone request (nothing else in flight) on a connection whose last turn sent a single frame is
+  // answered at once: that is one request at a time, where nothing would join the answer and
+  // holding it to the next turn only adds to its latency. A turn that sent several frames turns
+  // corking back on for the next.
   const tcp = request.socket;
   let corked = false;
-  const uncork = () => {
-    corked = false;
-    tcp.uncork();
+  let turn = 0;
+  let busy = false;
+  const endTurn = () => {
+    busy = turn > 1;
+    turn = 0;
+    if (corked) {
+      corked = false;
+      tcp.uncork();
+    }
   };
   const encode = (frame: ServerFrame): string => {
     try {
@@ -130,10 +138,10 @@ export function acceptConnection(ws: WebSocket, request: IncomingMessage, settin
     if (ws.readyState !== ws.OPEN) return;
     const text = typeof frame === 'string' ? frame : encode(frame);
     if (text === '') return;
-    if (!corked && !alone) {
+    if (turn++ === 0) setImmediate(endTurn);
+    if (!corked && (busy || !alone)) {
       corked = true;
       tcp.cork();
-      setImmediate(uncork);
     }
     ws.send(text);
     // The backlog only grows while the peer does not read; past the cap it must reconnect (1013).
