@@ -33,7 +33,9 @@ export type DebugEntry =
   | { kind: 'state'; from: ConnectionState; to: ConnectionState }
   | { kind: 'frame'; direction: 'in' | 'out'; type: string }
   | { kind: 'close'; code: number; decision: 'reconnect' | 'reauthenticate' | 'stop' }
-  | { kind: 'wait'; attempt: number; delay: number };
+  | { kind: 'wait'; attempt: number; delay: number }
+  /** With `shareAcrossTabs`: the part this tab plays, and why it is `alone` (its own socket). */
+  | { kind: 'tabs'; role: 'leader' | 'follower' | 'alone'; reason?: string };
 
 /** The client's own events and the arguments their listeners receive. */
 export interface ClientEvents {
@@ -175,6 +177,17 @@ export interface ClientOptions<C extends Contract> {
    * @example debug: (entry) => console.debug('[permsocket]', entry)
    */
   debug?: (entry: DebugEntry) => void;
+  /**
+   * Share one connection among the tabs of this origin: one tab (the holder of a Web Lock) opens
+   * the socket and calls getToken; the other tabs' clients talk to it over a BroadcastChannel,
+   * with the same API, events, typing, timeouts and local checks. When the leading tab closes,
+   * another takes over. Give a `name` to share several clients on one origin separately. Where
+   * Web Locks or BroadcastChannel are missing (not a secure context), each tab opens its own
+   * socket and `debug` says so. The code for it loads only when this is on.
+   * @default false
+   * @example shareAcrossTabs: { name: 'chat' }
+   */
+  shareAcrossTabs?: boolean | { name?: string };
   /** Client event listeners registered before the first connect, so none miss it. */
   on?: { [K in keyof ClientEvents]?: ClientEvents[K] };
   /** Contract event listeners registered before the first connect. */
@@ -187,6 +200,7 @@ export const defaults = {
   maxQueued: 100,
   refreshSkew: 60_000,
   autoConnect: true,
+  shareAcrossTabs: false,
   ping: { interval: 25_000, timeout: 10_000 },
   retry: {
     minDelay: 1_000,

@@ -17,6 +17,8 @@ export function createChatClient(session: Session): Client<ChatContract> {
     url: () => `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`,
     contract: chatContract,
     getToken: ({ reason }) => session.getToken(reason),
+    // One socket, one token refresh and one permission set for all the app's tabs.
+    shareAcrossTabs: true,
   });
   window.permsocket = client;
   return client;
