@@ -113,6 +113,16 @@ describe.skipIf(skip !== undefined)('the demo app in three tabs of one browser',
     await follower.getByTestId('pending-message').waitFor({ state: 'detached' });
     expect(await countMessages(server.database, text)).toBe(1);
     expect(logged(server, 'ws.open') - logged(server, 'ws.close')).toBe(1);
+    tabs = [follower, third];
+  });
+
+  it('signing out in one tab ends the session in the other: its getToken gets no token and every tab shows the sign-in form', async () => {
+    const [signingOut, other] = tabs as [Page, Page];
+    await signingOut.getByRole('button', { name: 'Sign out' }).click();
+    // The leader's next refresh (within one 2-second period) finds the cookie revoked.
+    for (const tab of tabs) await tab.getByRole('button', { name: 'Sign in' }).waitFor({ timeout: 10_000 });
+    expect(await other.evaluate(() => window.permsocket.state)).toBe('unauthenticated');
+    expect(logged(server, 'ws.open') - logged(server, 'ws.close')).toBe(0);
     expect(window!.pageErrors).toEqual([]);
   });
 });
