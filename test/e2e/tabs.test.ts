@@ -37,7 +37,7 @@ const seenStates = (page: Page) => page.evaluate(() => (window as unknown as { s
 
 describe.skipIf(skip !== undefined)('the demo app in three tabs of one browser', () => {
   let server: TestServer;
-  let window: Window | undefined;
+  let browser: Window | undefined;
   let tabs: Page[] = [];
 
   beforeAll(async () => {
@@ -45,14 +45,14 @@ describe.skipIf(skip !== undefined)('the demo app in three tabs of one browser',
   });
 
   afterAll(async () => {
-    await window?.close();
+    await browser?.close();
     await server?.stop();
   });
 
   it('opens one socket for three tabs and refreshes the token once per period, not three times', async () => {
-    window = await openWindow(server.httpUrl);
-    await signIn(window.page, 'alice');
-    tabs = [window.page, await openTab(window, server.httpUrl), await openTab(window, server.httpUrl)];
+    browser = await openWindow(server.httpUrl);
+    await signIn(browser.page, 'alice');
+    tabs = [browser.page, await openTab(browser, server.httpUrl), await openTab(browser, server.httpUrl)];
     for (const tab of tabs) await connectionState(tab, 'Connected');
     for (const tab of tabs.slice(1)) await tab.getByTestId('user-name').filter({ hasText: 'alice' }).waitFor();
     expect(logged(server, 'ws.open')).toBe(1);
@@ -88,7 +88,7 @@ describe.skipIf(skip !== undefined)('the demo app in three tabs of one browser',
     for (const tab of others) {
       const states = await seenStates(tab);
       expect(states.map(([state]) => state)).toContain('reconnecting');
-      const readyAt = states.findLast(([state]) => state === 'ready')![1];
+      const readyAt = [...states].reverse().find(([state]) => state === 'ready')![1];
       // The lock passes at once; the first reconnect attempt waits 1-2 s (retry.minDelay, jittered).
       expect(readyAt - closedAt).toBeLessThan(1_000 + 2_000 + 1_000);
     }
@@ -100,7 +100,7 @@ describe.skipIf(skip !== undefined)('the demo app in three tabs of one browser',
     // The first tab left leads now: close it, and send from the other while it takes over.
     const [leader, follower] = tabs as [Page, Page];
     const text = 'sent while the leading tab changed';
-    const third = await openTab(window!, server.httpUrl);
+    const third = await openTab(browser!, server.httpUrl);
     await connectionState(third, 'Connected');
     await leader.close();
     await connectionState(follower, 'Reconnecting');
@@ -123,6 +123,6 @@ describe.skipIf(skip !== undefined)('the demo app in three tabs of one browser',
     for (const tab of tabs) await tab.getByRole('button', { name: 'Sign in' }).waitFor({ timeout: 10_000 });
     expect(await other.evaluate(() => window.permsocket.state)).toBe('unauthenticated');
     expect(logged(server, 'ws.open') - logged(server, 'ws.close')).toBe(0);
-    expect(window!.pageErrors).toEqual([]);
+    expect(browser!.pageErrors).toEqual([]);
   });
 });
