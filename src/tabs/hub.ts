@@ -48,7 +48,8 @@ export function createHub<C extends Contract>(leader: string, client: Client<C>,
   let token: string | null = null;
   let sentToken: string | null = null;
   let asks: Ask[] = [];
-  let previous = client.state;
+  /** Whether the leader's client was signed out (or refused) since it was last ready. */
+  let down = client.state === 'unauthenticated' || client.state === 'forbidden';
   let authMessage = 'signed out in another tab';
 
   const post = (message: TabMessage) => channel.post_(message);
@@ -148,15 +149,15 @@ export function createHub<C extends Contract>(leader: string, client: Client<C>,
   }
 
   function onState(state: typeof client.state) {
-    const was = previous;
-    previous = state;
+    if (state === 'unauthenticated' || state === 'forbidden') down = true;
     if (state === 'unauthenticated') {
       failAsks(authMessage);
       closeAll(4401, authMessage);
     } else if (state === 'forbidden') {
       failAsks('not allowed to connect');
       closeAll(4403, 'not allowed to connect');
-    } else if (state === 'ready' && (was === 'unauthenticated' || was === 'forbidden')) {
+    } else if (state === 'ready' && down) {
+      down = false;
       post({ t: 'up' });
     }
   }

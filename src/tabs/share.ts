@@ -52,6 +52,8 @@ export function shareTabs<C extends Contract>(options: ClientOptions<C>, client:
 
   const me = randomId();
   const channel = new BroadcastChannel(name);
+  // Node has BroadcastChannel too: a client there must not keep the process alive by it.
+  (channel as { unref?: () => void }).unref?.();
   const post = (message: TabMessage) => channel.postMessage(message);
   const sockets = new Set<TabSocket>();
   const asks = new Map<string, PendingAsk>();
@@ -64,9 +66,9 @@ export function shareTabs<C extends Contract>(options: ClientOptions<C>, client:
   /** The last token the leader gave this tab: a refresh asks for a newer one. */
   let given: string | undefined;
 
-  const became = (next: Role, reason?: string) => {
+  const became = (next: 'leader' | 'follower') => {
     role = next;
-    debug?.(reason ? { kind: 'tabs', role: next as 'leader', reason } : { kind: 'tabs', role: next as 'leader' });
+    debug?.({ kind: 'tabs', role: next });
   };
 
   function lead(): Promise<void> | undefined {

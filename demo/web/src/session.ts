@@ -51,7 +51,9 @@ export const SESSION_ENDED_MESSAGE = 'Your session ended, sign in again.';
 /**
  * The Web Lock every tab of this origin takes around a request that reads or rotates the refresh
  * cookie: the server takes a rotated cookie presented again for a stolen one and revokes the whole
- * session, so two tabs must never send the same cookie at once.
+ * session, so two tabs must never send the same cookie at once. With `shareAcrossTabs` only the
+ * leading tab calls getToken, but signing in and out happens in whichever tab the user is in (and
+ * may cross the leader's refresh), so the lock stays.
  */
 export const REFRESH_LOCK = 'permsocket-refresh';
 
