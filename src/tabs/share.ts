@@ -71,6 +71,16 @@ export function shareTabs<C extends Contract>(options: ClientOptions<C>, client:
     debug?.({ kind: 'tabs', role: next });
   };
 
+  /**
+   * The real getToken, under a second lock for the whole browser: a tab that just handed the lead
+   * on may still be inside its call (a refresh cookie must never be presented twice at once). A
+   * wait longer than the client's own timeout is given up, so waiting calls do not pile up.
+   */
+  function ownToken(context: { reason: TokenReason }): Promise<string> {
+    const signal = typeof AbortSignal.timeout === 'function' ? AbortSignal.timeout(timeout) : undefined;
+    return locks!.request(`${name}:token`, signal ? { signal } : {}, () => options.getToken(context)) as Promise<string>;
+  }
+
   function lead(): Promise<void> | undefined {
     if (role === 'out') return undefined; // closed while it waited: hand the lock on at once
     became('leader');
@@ -81,7 +91,7 @@ export function shareTabs<C extends Contract>(options: ClientOptions<C>, client:
     // getToken calls this tab asked the old leader for: the real getToken answers them now.
     for (const [id, ask] of asks) {
       asks.delete(id);
-      Promise.resolve().then(() => options.getToken({ reason: ask.reason_ })).then(ask.resolve_, ask.reject_);
+      ownToken({ reason: ask.reason_ }).then(ask.resolve_, ask.reject_);
     }
     return new Promise((resolve) => (release = resolve));
   }
@@ -164,7 +174,8 @@ export function shareTabs<C extends Contract>(options: ClientOptions<C>, client:
   const share: TabShare = {
     async getToken_(context) {
       await decided;
-      return role === 'leader' || role === 'alone' ? options.getToken(context) : ask(context.reason);
+      if (role === 'alone') return options.getToken(context);
+      return role === 'leader' ? ownToken(context) : ask(context.reason);
     },
     socket_(to, protocols) {
       if (role === 'leader' && hub) {

@@ -31,6 +31,7 @@ describe('shareAcrossTabs', () => {
     expect(server.connections).toHaveLength(1);
     expect(leader!.getToken).toHaveBeenCalledTimes(1);
     for (const tab of followers) expect(tab.getToken).not.toHaveBeenCalled();
+    expect(tabs.locks.grants).toEqual([LOCK, `${LOCK}:token`]);
     for (const tab of [leader!, ...followers]) {
       expect(tab.client.state).toBe('ready');
       expect(tab.client.user).toEqual({ id: '1', name: 'alice' });
@@ -40,7 +41,7 @@ describe('shareAcrossTabs', () => {
     expect(server.last.frames.filter((frame) => frame.type === 'auth')).toHaveLength(1);
   });
 
-  it('sends a follower request on the leader socket and resolves it in that follower only', async () => {
+  it('sends a follower request on the leader socket and resolves it in that follower', async () => {
     const message = { id: 'm1', room: 'general', text: 'hi', user: 'alice', at: 1 };
     server.script({ onRequest: (frame) => ({ type: 'res', id: frame.id, ok: true, data: { message } }) });
     const [, follower] = await threeTabs();
