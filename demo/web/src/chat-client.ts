@@ -19,6 +19,8 @@ export function createChatClient(session: Session): Client<ChatContract> {
     getToken: ({ reason }) => session.getToken(reason),
     // One socket, one token refresh and one permission set for all the app's tabs.
     shareAcrossTabs: true,
+    // Which part this tab plays, in the console (and why it is alone, over plain http on a LAN).
+    debug: (entry) => entry.kind === 'tabs' && console.info(`[permsocket] this tab: ${entry.role}${entry.reason ? ` (${entry.reason})` : ''}`),
   });
   window.permsocket = client;
   return client;
