@@ -13,6 +13,7 @@ import type { AuthOkFrame } from '../protocol';
 import type { TabChannel, TabMessage } from './messages';
 
 type Ask = Extract<TabMessage, { t: 'token' }>;
+type Ended = Omit<Extract<TabMessage, { t: 'token-fail' }>, 't' | 'ask'>;
 
 /** A real WebSocket, as far as the hub uses it. */
 interface RealSocket {
@@ -50,7 +51,8 @@ export function createHub<C extends Contract>(leader: string, client: Client<C>,
   let asks: Ask[] = [];
   /** Whether the leader's client was signed out (or refused) since it was last ready. */
   let down = client.state === 'unauthenticated' || client.state === 'forbidden';
-  let authMessage = 'signed out in another tab';
+  /** Why the leader's session ended, as the followers' clients will report it. */
+  let ended: Ended = { message: 'signed out in another tab', code: 'unauthenticated' };
 
   const post = (message: TabMessage) => channel.post_(message);
   const inState = (wanted: string) => [...sockets].filter(([, state]) => state === wanted).map(([id]) => id);
@@ -72,8 +74,8 @@ export function createHub<C extends Contract>(leader: string, client: Client<C>,
       else post({ t: 'token-ok', ask: ask.ask, token });
     }
   }
-  function failAsks(message: string) {
-    for (const ask of asks) post({ t: 'token-fail', ask: ask.ask, message });
+  function failAsks() {
+    for (const ask of asks) post({ t: 'token-fail', ask: ask.ask, ...ended });
     asks = [];
   }
 
@@ -148,21 +150,27 @@ export function createHub<C extends Contract>(leader: string, client: Client<C>,
     }
   }
 
-  function onState(state: typeof client.state) {
+  const offState = client.on('state', (state) => {
     if (state === 'unauthenticated' || state === 'forbidden') down = true;
-    if (state === 'unauthenticated') {
-      failAsks(authMessage);
-      closeAll(4401, authMessage);
-    } else if (state === 'forbidden') {
-      failAsks('not allowed to connect');
-      closeAll(4403, 'not allowed to connect');
-    } else if (state === 'ready' && down) {
+    else if (state === 'ready' && down) {
       down = false;
       post({ t: 'up' });
     }
-  }
-  const offState = client.on('state', onState);
-  const offAuth = client.on('auth-error', (error) => (authMessage = `signed out in another tab: ${error.message}`));
+  });
+  // The leader's session ended (its state moved just before): every follower's ends the same way,
+  // with the same message, code and (where it can travel) cause.
+  const offAuth = client.on('auth-error', (error) => {
+    let cause: unknown;
+    try {
+      cause = structuredClone(error.cause);
+    } catch {
+      cause = undefined;
+    }
+    ended = { message: error.message, code: error.code, ...(cause === undefined ? {} : { cause }) };
+    failAsks();
+    if (client.state === 'forbidden') closeAll(4403, error.message);
+    else if (client.state === 'unauthenticated') closeAll(4401, error.message);
+  });
 
   return {
     tap_(socket) {
@@ -200,7 +208,7 @@ export function createHub<C extends Contract>(leader: string, client: Client<C>,
       } else if (message.t === 'token') {
         if (isTerminal(client.state)) {
           // After a 4401 from us the follower asks with `rejected`: the session ended here too.
-          if (message.reason === 'rejected' || client.state === 'closed') return post({ t: 'token-fail', ask: message.ask, message: authMessage });
+          if (message.reason === 'rejected' || client.state === 'closed') return post({ t: 'token-fail', ask: message.ask, ...ended });
           client.connect(); // a follower connects again (signed in there): the leader's socket serves it
         }
         asks.push(message);

@@ -25,7 +25,7 @@ export type TabMessage =
   | { t: 'token'; ask: string; reason: TokenReason; not?: string }
   /** The answer: the token, or why there is none (the session ended: an AuthError there too). */
   | { t: 'token-ok'; ask: string; token: string }
-  | { t: 'token-fail'; ask: string; message: string }
+  | { t: 'token-fail'; ask: string; message: string; code: 'unauthenticated' | 'forbidden'; cause?: unknown }
   /** The leader signed in again after being signed out: signed-out followers connect too. */
   | { t: 'up' };
 

@@ -157,7 +157,7 @@ export function shareTabs<C extends Contract>(options: ClientOptions<C>, client:
       if (!pending) return;
       asks.delete(message.ask);
       if (message.t === 'token-ok') pending.resolve_((given = message.token));
-      else pending.reject_(new AuthError(message.message));
+      else pending.reject_(new AuthError(message.message, { code: message.code, cause: message.cause }));
     } else if (message.t === 'leader') {
       for (const [id, pending] of asks) post({ t: 'token', ask: id, reason: pending.reason_ });
     } else if (message.t === 'up' && client.state === 'unauthenticated') {

@@ -143,7 +143,7 @@ describe('shareAcrossTabs', () => {
   it('ends the session in every tab when the leader getToken throws AuthError', async () => {
     let signedIn = true;
     const getToken = async () => {
-      if (!signedIn) throw new AuthError('signed out');
+      if (!signedIn) throw new AuthError('your session ended', { cause: 'session-ended' });
       return jwt({ sub: '1', exp: nowSeconds() + 120 });
     };
     const opened = await threeTabs({ getToken });
@@ -156,7 +156,8 @@ describe('shareAcrossTabs', () => {
       expect(tab.client.state).toBe('unauthenticated');
       expect(errors[i]).toHaveLength(1);
     }
-    expect(errors[1]![0]!.message).toContain('signed out');
+    // Each follower's error says what the leader's getToken said, with its (cloneable) cause.
+    for (const list of errors) expect(list[0]).toMatchObject({ name: 'AuthError', message: 'your session ended', code: 'unauthenticated', cause: 'session-ended' });
 
     // Signed in again in a follower: its connect() wakes the leader, and every tab comes back.
     signedIn = true;

@@ -22,6 +22,8 @@ export function createChatClient(session: Session): Client<ChatContract> {
     // Which part this tab plays, in the console (and why it is alone, over plain http on a LAN).
     debug: (entry) => entry.kind === 'tabs' && console.info(`[permsocket] this tab: ${entry.role}${entry.reason ? ` (${entry.reason})` : ''}`),
   });
+  // With the token from another tab, this page still had a session: a refusal later says it ended.
+  client.on('ready', () => session.noteSession());
   window.permsocket = client;
   return client;
 }

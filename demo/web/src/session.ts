@@ -22,6 +22,11 @@ export interface Session {
   currentToken(): Promise<string>;
   /** Gets a new access token through the cookie; throws AuthError when signed out. */
   refresh(): Promise<string>;
+  /**
+   * This page's client signed in, maybe on a token another tab fetched (`shareAcrossTabs`): a
+   * refused refresh from now on means the session ended under the user, who is told so.
+   */
+  noteSession(): void;
 }
 
 interface TokenResponse {
@@ -29,11 +34,14 @@ interface TokenResponse {
   expiresIn: number;
 }
 
+// Strings, not symbols: with `shareAcrossTabs` the leading tab's AuthError reaches the other tabs
+// over a BroadcastChannel, and only a cause that survives structured cloning goes with it.
+
 /** Marks the AuthError that only means "nobody is signed in", which needs no toast. */
-export const NO_SESSION = Symbol('no session');
+export const NO_SESSION = 'permsocket-demo:no-session';
 
 /** Marks the AuthError of a session that ended while in use (refresh refused), which the user is told about. */
-export const SESSION_ENDED = Symbol('session ended');
+export const SESSION_ENDED = 'permsocket-demo:session-ended';
 
 /** Whether an error is the quiet "nobody is signed in" from {@link Session.refresh}. */
 export function isNoSession(error: unknown): boolean {
@@ -189,5 +197,8 @@ export function createSession(): Session {
       return token ?? refresh();
     },
     refresh,
+    noteSession() {
+      hadSession = true;
+    },
   };
 }
