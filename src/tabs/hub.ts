@@ -9,7 +9,7 @@
 import type { Client } from '../api';
 import type { Contract } from '../contract';
 import { isTerminal } from '../connection';
-import type { AuthOkFrame } from '../protocol';
+import { parseServerFrame, type AuthOkFrame } from '../protocol';
 import type { TabChannel, TabMessage } from './messages';
 
 type Ask = Extract<TabMessage, { t: 'token' }>;
@@ -96,31 +96,31 @@ export function createHub<C extends Contract>(leader: string, client: Client<C>,
 
   function fromServer(socket: RealSocket, data: unknown) {
     if (socket !== real || typeof data !== 'string') return;
-    let frame: { type?: unknown; id?: unknown; version?: unknown; grants?: unknown };
-    try {
-      frame = JSON.parse(data) as typeof frame;
-    } catch {
-      return; // the leader's client reports it
-    }
-    if (frame.type === 'res' && typeof frame.id === 'string') {
+    const parsed = parseServerFrame(data);
+    if (!parsed.ok) return; // the leader's client reports it
+    const frame = parsed.frame;
+    if (frame.type === 'res') {
       const to = inflight.get(frame.id);
       if (to === undefined) return;
       inflight.delete(frame.id);
       if (sockets.has(to)) frameTo([to], data);
     } else if (frame.type === 'auth.ok') {
       const first = session === null;
-      session = { frame_: frame as AuthOkFrame, at_: Date.now() };
-      perms = (frame as AuthOkFrame).perms;
+      const newer = !first && perms !== null && frame.perms.version > perms.version;
+      session = { frame_: frame, at_: Date.now() };
+      perms = frame.perms;
       if (sentToken) token = sentToken;
-      const ok = authOk();
       if (first) {
         const waiting = inState('waiting');
         for (const id of waiting) sockets.set(id, 'in');
-        if (ok) frameTo(waiting, ok);
+        frameTo(waiting, authOk()!);
+      } else if (newer) {
+        // A refresh brought a newer snapshot: the followers get it as a push.
+        frameTo(signedIn(), { type: 'perms', ...frame.perms });
       }
       answerAsks();
     } else if (frame.type === 'perms') {
-      if (typeof frame.version === 'number' && perms && frame.version > perms.version) perms = { version: frame.version, grants: frame.grants as string[] };
+      if (perms && frame.version > perms.version) perms = { version: frame.version, grants: frame.grants };
       frameTo(signedIn(), data);
     } else if (frame.type === 'event' || frame.type === 'error') {
       frameTo(signedIn(), data);

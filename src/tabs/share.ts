@@ -29,6 +29,8 @@ type Role = 'leader' | 'follower' | 'candidate' | 'out' | 'alone';
 
 interface PendingAsk {
   reason_: TokenReason;
+  /** For a refresh: the token this tab has, so that only a newer one answers. */
+  not_: string | undefined;
   resolve_(token: string): void;
   reject_(error: unknown): void;
 }
@@ -137,11 +139,14 @@ export function shareTabs<C extends Contract>(options: ClientOptions<C>, client:
     release = null;
   }
 
+  const question = (id: string, { reason_: reason, not_: not }: PendingAsk): TabMessage => ({ t: 'token', ask: id, reason, ...(not ? { not } : {}) });
+
   function ask(reason: TokenReason): Promise<string> {
     return new Promise((resolve, reject) => {
       const id = randomId();
-      asks.set(id, { reason_: reason, resolve_: resolve, reject_: reject });
-      post({ t: 'token', ask: id, reason, ...(reason === 'refresh' && given ? { not: given } : {}) });
+      const pending: PendingAsk = { reason_: reason, not_: reason === 'refresh' ? given : undefined, resolve_: resolve, reject_: reject };
+      asks.set(id, pending);
+      post(question(id, pending));
       // The client gives up after its own timeout; so does the question.
       setTimeout(() => asks.delete(id), timeout + 1_000);
     });
@@ -159,7 +164,7 @@ export function shareTabs<C extends Contract>(options: ClientOptions<C>, client:
       if (message.t === 'token-ok') pending.resolve_((given = message.token));
       else pending.reject_(new AuthError(message.message, { code: message.code, cause: message.cause }));
     } else if (message.t === 'leader') {
-      for (const [id, pending] of asks) post({ t: 'token', ask: id, reason: pending.reason_ });
+      for (const [id, pending] of asks) post(question(id, pending));
     } else if (message.t === 'up' && client.state === 'unauthenticated') {
       client.connect();
     }
