@@ -167,6 +167,26 @@ describe('shareAcrossTabs', () => {
     expect(server.connections).toHaveLength(2);
   });
 
+  it('stops every tab as forbidden when the server refuses the user (4403) on the leader socket', async () => {
+    const opened = await threeTabs();
+    server.last.send({ type: 'error', error: { code: 'forbidden', message: 'inactive user' } });
+    server.last.close(4403, 'forbidden');
+    await tick(100);
+    for (const tab of opened) expect(tab.client.state).toBe('forbidden');
+    expect(server.connections).toHaveLength(1);
+  });
+
+  it('brings every tab back after a 4401 on the leader socket: the leader gets a fresh token, the followers take it', async () => {
+    const opened = await threeTabs();
+    server.last.close(4401, 'token expired');
+    await tick(100);
+    for (const tab of opened) expect(tab.client.state).toBe('ready');
+    expect(server.connections).toHaveLength(2);
+    expect(opened[0]!.getToken).toHaveBeenCalledTimes(2);
+    expect(opened[0]!.getToken).toHaveBeenLastCalledWith({ reason: 'rejected' });
+    for (const tab of opened.slice(1)) expect(tab.getToken).not.toHaveBeenCalled();
+  });
+
   it('keeps clients of different names apart: each name has its own leader and socket', async () => {
     start({ shareAcrossTabs: { name: 'chat' } });
     start({ shareAcrossTabs: { name: 'admin' } });
