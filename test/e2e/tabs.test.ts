@@ -131,6 +131,39 @@ describe.skipIf(skip !== undefined)('the demo app in three tabs of one browser',
   });
 });
 
+describe.skipIf(skip !== undefined)('the demo app in three tabs of one browser: the leading tab crashes', () => {
+  let server: TestServer;
+  let browser: Window | undefined;
+
+  beforeAll(async () => {
+    server = await startDemo();
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
+
+  it('leaves the other tabs ready on a new leader socket within 1 s plus backoff', async () => {
+    browser = await openWindow(server.httpUrl);
+    await signIn(browser.page, 'alice');
+    const others = [await openTab(browser, server.httpUrl), await openTab(browser, server.httpUrl)];
+    for (const tab of others) await connectionState(tab, 'Connected');
+    for (const tab of others) await recordStates(tab);
+    // The renderer of the leading tab dies: no unload, no goodbye; the browser frees its lock.
+    const devtools = await browser.context.newCDPSession(browser.page);
+    const crashedAt = Date.now();
+    void devtools.send('Page.crash').catch(() => {});
+    for (const tab of others) {
+      await tab.waitForFunction(() => (window as unknown as { seenStates: [string, number][] }).seenStates.some(([state]) => state === 'ready'), undefined, { timeout: 10_000 });
+      const readyAt = (await seenStates(tab)).find(([state]) => state === 'ready')![1];
+      expect(readyAt - crashedAt).toBeLessThan(1_000 + 2_000 + 1_000);
+    }
+    await expect.poll(() => logged(server, 'ws.open') - logged(server, 'ws.close'), { timeout: 10_000 }).toBe(1);
+    await others[0]!.getByLabel('Message', { exact: true }).waitFor();
+  });
+});
+
 describe.skipIf(skip !== undefined)('the demo app in two tabs of a browser without Web Locks (a page that is not a secure context)', () => {
   let server: TestServer;
   let browser: Window | undefined;
