@@ -67,6 +67,8 @@ export function fakeChannels() {
   class FakeChannel {
     onmessage: ((event: MessageEvent) => void) | null = null;
     silent = false;
+    /** Every message this tab posted. */
+    readonly posted: unknown[] = [];
     constructor(readonly name: string) {
       open.add(this);
       instances.push(this);
@@ -74,6 +76,7 @@ export function fakeChannels() {
     postMessage(message: unknown) {
       if (this.silent) return;
       const data = structuredClone(message);
+      this.posted.push(data);
       for (const other of open) {
         if (other !== this && other.name === this.name) setTimeout(() => !other.silent && other.onmessage?.(new MessageEvent('message', { data })), 0);
       }

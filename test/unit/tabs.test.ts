@@ -4,7 +4,7 @@
  */
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { AuthError, ConnectionLostError, PermissionDeniedError, type DebugEntry } from 'permsocket';
-import { jwt, nowSeconds, tick } from './fake-server';
+import { authOk, grantsOf, jwt, nowSeconds, tick } from './fake-server';
 import { useFakeServer } from './harness';
 import { installTabs } from './tabs-fakes';
 
@@ -185,6 +185,18 @@ describe('shareAcrossTabs', () => {
     expect(opened[0]!.getToken).toHaveBeenCalledTimes(2);
     expect(opened[0]!.getToken).toHaveBeenLastCalledWith({ reason: 'rejected' });
     for (const tab of opened.slice(1)) expect(tab.getToken).not.toHaveBeenCalled();
+  });
+
+  it('signs the followers in with the leader user, expiry, snapshot and server features (request keys)', async () => {
+    server.script({ onAuth: (token) => ({ ...authOk(token, grantsOf(3, ['chat.view_message'])), features: ['keys'] }) });
+    const [, follower] = await threeTabs();
+    const signIns = tabs.channels[0]!.posted
+      .filter((message): message is { t: 'frame'; data: string } => (message as { t: string }).t === 'frame')
+      .map((message) => JSON.parse(message.data) as { type: string })
+      .filter((frame) => frame.type === 'auth.ok');
+    expect(signIns).toHaveLength(2);
+    for (const frame of signIns) expect(frame).toMatchObject({ user: { id: '1', name: 'alice' }, perms: { version: 3, grants: ['chat.view_message'] }, features: ['keys'] });
+    expect(follower!.client.permissions.version).toBe(3);
   });
 
   it('keeps clients of different names apart: each name has its own leader and socket', async () => {
