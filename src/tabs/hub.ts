@@ -13,6 +13,7 @@ import { parseServerFrame, type AuthOkFrame } from '../protocol';
 import type { TabChannel, TabMessage } from './messages';
 
 type Ask = Extract<TabMessage, { t: 'token' }>;
+const PONG = { type: 'pong' };
 type Ended = Omit<Extract<TabMessage, { t: 'token-fail' }>, 't' | 'ask'>;
 
 /** A real WebSocket, as far as the hub uses it. */
@@ -34,8 +35,12 @@ export interface Hub {
   stop_(): void;
 }
 
-/** Creates the hub of the leading tab `leader`, whose own client is `client`. */
-export function createHub<C extends Contract>(leader: string, client: Client<C>, channel: TabChannel): Hub {
+/**
+ * Creates the hub of the leading tab `leader`, whose own client is `client`. A follower that signs
+ * in while the leader has no session is held, and sent a `pong` every `keepAlive` ms so that its
+ * client does not take the wait for a dead socket: it is ready the moment the leader is.
+ */
+export function createHub<C extends Contract>(leader: string, client: Client<C>, channel: TabChannel, keepAlive: number): Hub {
   /** Followers' sockets: opened, waiting for `auth.ok` (sent `auth` before the leader signed in), or signed in. */
   const sockets = new Map<string, 'opened' | 'waiting' | 'in'>();
   /** Request id -> the follower's socket that sent it. */
@@ -48,7 +53,10 @@ export function createHub<C extends Contract>(leader: string, client: Client<C>,
   /** The token the server accepted last (the followers' getToken answer). */
   let token: string | null = null;
   let sentToken: string | null = null;
+  /** Local time until which `token` is valid, by the last `auth.ok` (exp on the server's clock). */
+  let validUntil = 0;
   let asks: Ask[] = [];
+  let keeping: ReturnType<typeof setInterval> | undefined;
   /** Whether the leader's client was signed out (or refused) since it was last ready. */
   let down = client.state === 'unauthenticated' || client.state === 'forbidden';
   /** Why the leader's session ended, as the followers' clients will report it. */
@@ -65,18 +73,32 @@ export function createHub<C extends Contract>(leader: string, client: Client<C>,
     return { ...session.frame_, now: session.frame_.now + (Date.now() - session.at_), perms };
   }
 
+  /**
+   * Answers the followers' getToken with the leader's token. While the leader has no session (its
+   * socket is reconnecting) a connect still gets the token while it is valid: the follower then
+   * waits, signed in to nothing yet, and is ready the moment the leader is (a getToken left
+   * waiting would time out after requestTimeout instead).
+   */
   function answerAsks() {
-    if (!token || !session) return;
     const waiting = asks;
     asks = [];
     for (const ask of waiting) {
-      if (ask.not === token) asks.push(ask);
-      else post({ t: 'token-ok', ask: ask.ask, token });
+      const usable = token !== null && ask.not !== token && (session !== null || (ask.reason === 'connect' && Date.now() < validUntil));
+      if (usable) post({ t: 'token-ok', ask: ask.ask, token: token! });
+      else asks.push(ask);
     }
   }
   function failAsks() {
     for (const ask of asks) post({ t: 'token-fail', ask: ask.ask, ...ended });
     asks = [];
+  }
+
+  /** Keeps the held followers' sockets alive until the leader signs in (or they go). */
+  function keepWaiting() {
+    const waiting = inState('waiting');
+    if (waiting.length === 0) return clearInterval(keeping), (keeping = undefined);
+    frameTo(waiting, PONG);
+    keeping ??= setInterval(keepWaiting, keepAlive);
   }
 
   function closeAll(code: number, reason: string) {
@@ -90,6 +112,7 @@ export function createHub<C extends Contract>(leader: string, client: Client<C>,
   function realClosed(socket: RealSocket, code: number, reason: string) {
     if (socket !== real) return;
     real = send = session = null;
+    if (code === 4401) token = null; // the server refused it: nobody gets it again
     // Checked once the client has handled the close: a terminal state is handled in `state`.
     queueMicrotask(() => isTerminal(client.state) || closeAll(code, reason));
   }
@@ -110,6 +133,7 @@ export function createHub<C extends Contract>(leader: string, client: Client<C>,
       session = { frame_: frame, at_: Date.now() };
       perms = frame.perms;
       if (sentToken) token = sentToken;
+      validUntil = session.at_ + frame.exp * 1000 - frame.now;
       if (first) {
         const waiting = inState('waiting');
         for (const id of waiting) sockets.set(id, 'in');
@@ -135,10 +159,10 @@ export function createHub<C extends Contract>(leader: string, client: Client<C>,
     } catch {
       return;
     }
-    if (frame.type === 'ping') return frameTo([socket], { type: 'pong' });
+    if (frame.type === 'ping') return frameTo([socket], PONG);
     if (frame.type === 'auth' || frame.type === 'auth.refresh') {
       const ok = session && authOk();
-      if (!ok) return sockets.set(socket, 'waiting'); // answered when the leader signs in
+      if (!ok) return sockets.set(socket, 'waiting'), keepWaiting(); // answered when the leader signs in
       sockets.set(socket, 'in');
       return frameTo([socket], ok);
     }
@@ -219,6 +243,7 @@ export function createHub<C extends Contract>(leader: string, client: Client<C>,
     stop_() {
       offState();
       offAuth();
+      clearInterval(keeping);
       asks = []; // the followers ask the next leader
     },
   };

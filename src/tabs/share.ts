@@ -86,7 +86,7 @@ export function shareTabs<C extends Contract>(options: ClientOptions<C>, client:
   function lead(): Promise<void> | undefined {
     if (role === 'out') return undefined; // closed while it waited: hand the lock on at once
     became('leader');
-    hub = createHub(me, client, { post_: post });
+    hub = createHub(me, client, { post_: post }, Math.max(1_000, (options.ping?.timeout ?? defaults.ping.timeout) / 2));
     post({ t: 'leader', leader: me });
     // Its client talked to the old leader: it reconnects, now on a real socket of its own.
     for (const socket of [...sockets]) socket.end_(1006, 'this tab leads now');

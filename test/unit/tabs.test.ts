@@ -199,6 +199,31 @@ describe('shareAcrossTabs', () => {
     expect(follower!.client.permissions.version).toBe(3);
   });
 
+  it('holds a follower that reconnects before the leader has signed in again, and makes it ready with the leader', async () => {
+    let release: (() => void) | undefined;
+    let calls = 0;
+    const errors: unknown[] = [];
+    const getToken = async () => {
+      // The leader's second sign-in takes 25 s (a slow identity provider, a server coming back).
+      if (++calls === 2) await new Promise<void>((resolve) => (release = resolve));
+      return jwt({ sub: '1', exp: nowSeconds() + 300 });
+    };
+    const opened = await threeTabs({ getToken, requestTimeout: 60_000 });
+    for (const tab of opened.slice(1)) tab.client.on('error', (error) => errors.push(error));
+    server.last.close(1012, 'restart');
+    await tick(25_000);
+    for (const tab of opened.slice(1)) {
+      // Held on the leader's still-valid token, not timed out (ping.timeout and requestTimeout are 10 s).
+      expect(tab.client.state).toBe('authenticating');
+      expect(tab.states.filter((state) => state === 'reconnecting')).toHaveLength(1);
+    }
+    release!();
+    await tick(10);
+    for (const tab of opened) expect(tab.client.state).toBe('ready');
+    expect(server.connections).toHaveLength(2);
+    expect(errors).toEqual([]);
+  });
+
   it('keeps clients of different names apart: each name has its own leader and socket', async () => {
     start({ shareAcrossTabs: { name: 'chat' } });
     start({ shareAcrossTabs: { name: 'admin' } });
