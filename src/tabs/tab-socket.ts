@@ -8,6 +8,7 @@ import { randomId, type TabChannel, type TabMessage } from './messages';
 
 const CONNECTING = 0;
 const OPEN = 1;
+const CLOSING = 2;
 const CLOSED = 3;
 
 /** A close event with its code (Node has no CloseEvent class). */
@@ -68,16 +69,18 @@ export class TabSocket extends EventTarget {
     this.dispatchEvent(closeEvent(code, reason));
   }
 
+  /** Sends a client frame to the leader, like WebSocket.send. */
   send(data: string) {
     if (this.readyState !== OPEN) throw new Error('the socket to the leading tab is not open');
     this.channel_.post_({ t: 'send', socket: this.id_, data });
   }
 
+  /** Closes it like WebSocket.close: the leader forgets it, and its close event follows. */
   close(code = 1000, reason = '') {
     if (this.readyState === CLOSED) return;
     this.channel_.post_({ t: 'bye', socket: this.id_ });
     // A real socket reports its close later, after the closing handshake: so does this one.
-    this.readyState = 2;
+    this.readyState = CLOSING;
     queueMicrotask(() => this.end_(code, reason));
   }
 }
