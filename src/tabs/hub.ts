@@ -191,6 +191,7 @@ export function createHub<C extends Contract>(leader: string, client: Client<C>,
       cause = undefined;
     }
     ended = { message: error.message, code: error.code, ...(cause === undefined ? {} : { cause }) };
+    token = null; // the session it belonged to is over
     failAsks();
     if (client.state === 'forbidden') closeAll(4403, error.message);
     else if (client.state === 'unauthenticated') closeAll(4401, error.message);
@@ -223,7 +224,7 @@ export function createHub<C extends Contract>(leader: string, client: Client<C>,
     },
     heard_(message) {
       if (message.t === 'open') {
-        sockets.set(message.socket, 'opened');
+        if (!sockets.has(message.socket)) sockets.set(message.socket, 'opened');
         post({ t: 'opened', socket: message.socket, leader });
       } else if (message.t === 'send') fromFollower(message.socket, message.data);
       else if (message.t === 'bye') {
