@@ -3,6 +3,7 @@
  * cookie the page never sees, so a reload signs in again through POST /auth/refresh.
  */
 import { AuthError, type TokenReason } from 'permsocket';
+import { mayHaveSession, rememberSession } from './session-hint';
 
 /** The session's API, shared by the client's getToken and the admin panel. */
 export interface Session {
@@ -139,9 +140,12 @@ export function createSession(): Session {
 
   function refresh(): Promise<string> {
     refreshing ??= withCookieLock(async () => {
+      // Nobody signed in in this browser: the server would answer 401, so it is not asked.
+      if (!hadSession && !mayHaveSession()) throw new AuthError('signed out', { cause: NO_SESSION });
       const response = await cookieFetch('/auth/refresh', { method: 'POST' });
       if (response.status === 401) {
         token = null;
+        rememberSession(false);
         const ended = hadSession;
         hadSession = false;
         throw ended ? new AuthError(SESSION_ENDED_MESSAGE, { cause: SESSION_ENDED }) : new AuthError('signed out', { cause: NO_SESSION });
@@ -149,6 +153,7 @@ export function createSession(): Session {
       if (!response.ok) throw new Error(`POST /auth/refresh answered ${response.status}`);
       token = await readToken(response);
       hadSession = true;
+      rememberSession(true);
       return token;
     }).finally(() => {
       refreshing = null;
@@ -173,6 +178,7 @@ export function createSession(): Session {
         if (!response.ok) throw new Error(`Signing in failed (HTTP ${response.status}).`);
         token = await readToken(response);
         hadSession = true;
+        rememberSession(true);
       });
     },
     async logout() {
@@ -187,6 +193,8 @@ export function createSession(): Session {
           throw new Error('Sign-out failed (the server could not be reached).', { cause: error });
         }
         if (!response.ok) throw new Error(`Sign-out failed (HTTP ${response.status}).`);
+        // Only a confirmed sign-out drops the hint: otherwise a reload may still find the session.
+        rememberSession(false);
       });
     },
     async getToken(reason) {
