@@ -17,6 +17,7 @@ import { decideOnClose } from './reconnect';
 import { createRequests } from './requests';
 import { createSession } from './session';
 import { createTransport, type CloseInfo } from './transport';
+import { shareAcrossTabs } from './tabs/lazy';
 
 export type { Client, ReadyOptions } from './api';
 export type { RequestOptions } from './requests';
@@ -32,6 +33,7 @@ export type { RequestOptions } from './requests';
  * const { message } = await client.request('chat.send', { room: 'general', text: 'hi' });
  */
 export function createClient<C extends Contract>(options: ClientOptions<C>): Client<C> {
+  if (options.shareAcrossTabs) return shareAcrossTabs(options, createClient);
   const { contract, debug } = options;
   const { retry, ping, requestTimeout, maxQueued, refreshSkew, autoConnect, initialPermissions } = resolveOptions(options);
   const listeners = createListeners(options);

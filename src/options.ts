@@ -33,7 +33,9 @@ export type DebugEntry =
   | { kind: 'state'; from: ConnectionState; to: ConnectionState }
   | { kind: 'frame'; direction: 'in' | 'out'; type: string }
   | { kind: 'close'; code: number; decision: 'reconnect' | 'reauthenticate' | 'stop' }
-  | { kind: 'wait'; attempt: number; delay: number };
+  | { kind: 'wait'; attempt: number; delay: number }
+  /** With `shareAcrossTabs`: the part this tab plays, and why it is `alone` (its own socket). */
+  | { kind: 'tabs'; role: 'leader' | 'follower' | 'alone'; reason?: string };
 
 /** The client's own events and the arguments their listeners receive. */
 export interface ClientEvents {
@@ -176,6 +178,17 @@ export interface ClientOptions<C extends Contract> {
    */
   debug?: (entry: DebugEntry) => void;
   /**
+   * Share one connection among the tabs of this origin: one tab (the holder of a Web Lock) opens
+   * the socket and calls getToken; the other tabs' clients talk to it over a BroadcastChannel,
+   * with the same API, events, typing, timeouts and local checks. When the leading tab closes,
+   * another takes over. Give a `name` to share several clients on one origin separately. Where
+   * Web Locks or BroadcastChannel are missing (not a secure context), each tab opens its own
+   * socket and `debug` says so. The code for it loads only when this is on.
+   * @default false
+   * @example shareAcrossTabs: { name: 'chat' }
+   */
+  shareAcrossTabs?: boolean | { name?: string };
+  /**
    * A permission snapshot rendered by your server (`{ version, grants }`, the shape of
    * `client.permissions` as JSON), so `can()`, `permissions`, the React hooks and `<Can>` answer
    * from it before the socket is ready: a server-rendered page and its hydration show the same
@@ -198,6 +211,7 @@ export const defaults = {
   maxQueued: 100,
   refreshSkew: 60_000,
   autoConnect: true,
+  shareAcrossTabs: false,
   initialPermissions: null,
   ping: { interval: 25_000, timeout: 10_000 },
   retry: {
