@@ -34,7 +34,9 @@ const report = await runDrill({
   kills,
   terms: 1,
   seed,
-  requestTimeoutMs: 10_000,
+  // As long as the drill lets a restart take (readyWaitMs): on a busy machine a restart and the
+  // backoff after it took up to 10 s, and a request must be able to outlive one to resolve.
+  requestTimeoutMs: 30_000,
   trafficMs: [300, 2_500],
   pauseMs: [20, 200],
   sendShare: 0.5,
