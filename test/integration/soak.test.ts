@@ -12,7 +12,7 @@ describe('the fault drill', () => {
       kills: 2,
       terms: 1,
       seed: 7,
-      requestTimeoutMs: 10_000,
+      requestTimeoutMs: 15_000,
       trafficMs: [300, 1_000],
       pauseMs: [20, 200],
       sendShare: 0.5,
