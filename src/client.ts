@@ -12,7 +12,7 @@ import { createListeners } from './listeners';
 import { createLiveness } from './liveness';
 import { resolveOptions, type ClientOptions } from './options';
 import { EMPTY_PERMISSIONS, createPermissionSet, type PermissionSet } from './permissions';
-import { KEYS_FEATURE, parseServerFrame, type AuthOkFrame, type CloseCode, type ClientFrame, type WireError } from './protocol';
+import { parseServerFrame, type KEYS_FEATURE, type AuthOkFrame, type CloseCode, type ClientFrame, type WireError } from './protocol';
 import { decideOnClose } from './reconnect';
 import { createRequests } from './requests';
 import { createSession } from './session';
@@ -40,7 +40,7 @@ export function createClient<C extends Contract>(options: ClientOptions<C>): Cli
   let lastServerError: WireError | null = null;
   let terminalError: PermsocketError | null = null;
   // From the last auth.ok: whether the server honours request keys (requests then carry them).
-  let keys = false;
+  let keys: boolean | undefined;
 
   const connection = createConnection({ retry, debug, moved_: () => (emit('state', connection.state_), emit('change')), wokeReady_: sendPing });
   const session = createSession({ getToken: options.getToken, timeout: requestTimeout, refreshSkew, retry, refreshDue_: () => void refresh() });
@@ -117,7 +117,7 @@ export function createClient<C extends Contract>(options: ClientOptions<C>): Cli
 
   function onAuthOk(frame: AuthOkFrame) {
     const meaning = session.accept_(frame);
-    keys = !!frame.features?.includes(KEYS_FEATURE);
+    keys = frame.features?.includes('keys' satisfies typeof KEYS_FEATURE);
     const snapshot = createPermissionSet(frame.perms.version, frame.perms.grants);
     if (meaning === 'refreshed' && connection.state_ === 'ready') return setPermissions(snapshot);
     if (meaning !== 'signed-in' || connection.state_ !== 'authenticating') return;

@@ -107,9 +107,9 @@ export interface RequestFrame {
   /**
    * The request's key: the same on every re-send of this request, so a server that lists
    * `"keys"` in `auth.ok.features` answers a repeat with the first answer instead of running it
-   * twice. 1-64 characters; absent for a server without keys.
+   * twice. 1-64 characters; absent for a server without keys (undefined, which JSON leaves out).
    */
-  key?: string;
+  key?: string | undefined;
 }
 /** Client -> server: a liveness probe. */
 export interface PingFrame {

@@ -26,7 +26,7 @@ class PendingRequest extends Deadline<unknown> {
   declare sent_: boolean;
   /** Whether it was already re-sent once after a lost connection. */
   declare resent_: boolean;
-  /** Its key, made at its first send to a server with keys and kept for the re-send. */
+  /** Its key (the id of its first send to a server with keys), kept for the re-send. */
   declare key_: string | undefined;
   declare readonly action_: string;
   declare readonly payload_: unknown;
@@ -35,7 +35,7 @@ class PendingRequest extends Deadline<unknown> {
 
   constructor(action: string, payload: unknown, definition: ActionDefinition<unknown, unknown>, timeout: number, signal: AbortSignal | undefined, done: (request: PendingRequest) => void) {
     super(timeout, signal, done as (settled: Deadline<unknown>) => void);
-    Object.assign(this, { action_: action, payload_: payload, definition_: definition, timeout_: timeout, id_: undefined, sent_: false, resent_: false, key_: undefined });
+    Object.assign(this, { action_: action, payload_: payload, definition_: definition, timeout_: timeout, id_: undefined, sent_: false, resent_: false });
   }
   override timedOut_() {
     const where = this.sent_ ? 'it was sent, so the server may still have acted on it' : 'it was never sent';
@@ -51,7 +51,7 @@ export interface RequestsHost {
   permissions_(): PermissionSet;
   send_(frame: RequestFrame): void;
   /** Whether the last `auth.ok` listed the `keys` feature: requests then carry keys and any is re-sent. */
-  keys_(): boolean;
+  keys_(): boolean | undefined;
   /** A request was refused for a missing permission (the `permission-denied` event). */
   denied_(denial: PermissionDenial): void;
 }
@@ -88,8 +88,9 @@ export function createRequests(host: RequestsHost, maxQueued: number): Requests 
   let queue: PendingRequest[] = [];
   const inflight = new Map<string, PendingRequest>();
   let counter = 0;
-  // A prefix per client makes ids readable in server logs and unique across clients' tabs.
-  const prefix = Math.random().toString(36).slice(2, 8);
+  // A random prefix per client (about 52 bits) makes ids, and so keys, unique across a user's
+  // clients and page loads: a key must not meet another request's key of the same user.
+  const prefix = Math.random().toString(36).slice(2);
   const forget = (request: PendingRequest) => {
     if (request.id_ !== undefined) inflight.delete(request.id_);
     const at = queue.indexOf(request);
@@ -117,9 +118,9 @@ export function createRequests(host: RequestsHost, maxQueued: number): Requests 
     request.id_ = id;
     request.sent_ = true;
     inflight.set(id, request);
-    const frame: RequestFrame = { type: 'req', id, action: request.action_, payload: request.payload_ ?? null };
-    if (keys) frame.key = request.key_ ??= globalThis.crypto?.randomUUID?.() ?? id + Math.random();
-    host.send_(frame);
+    // The key is the request's first id: unique per client, and across clients by the prefix. An
+    // undefined key is left out of the JSON: a server without keys sees the frame as before.
+    host.send_({ type: 'req', id, action: request.action_, payload: request.payload_ ?? null, key: keys ? (request.key_ ??= id) : undefined });
   }
 
   return {
