@@ -35,7 +35,13 @@ class PendingRequest extends Deadline<unknown> {
 
   constructor(action: string, payload: unknown, definition: ActionDefinition<unknown, unknown>, timeout: number, signal: AbortSignal | undefined, done: (request: PendingRequest) => void) {
     super(timeout, signal, done as (settled: Deadline<unknown>) => void);
-    Object.assign(this, { action_: action, payload_: payload, definition_: definition, timeout_: timeout, id_: undefined, sent_: false, resent_: false });
+    this.action_ = action;
+    this.payload_ = payload;
+    this.definition_ = definition;
+    this.timeout_ = timeout;
+    this.id_ = undefined;
+    this.sent_ = false;
+    this.resent_ = false;
   }
   override timedOut_() {
     const where = this.sent_ ? 'it was sent, so the server may still have acted on it' : 'it was never sent';
@@ -107,9 +113,9 @@ export function createRequests(host: RequestsHost, maxQueued: number): Requests 
     return verdict.allowed ? undefined : deny({ action, permission: verdict.permission, resource: verdict.resource, source: 'local' });
   }
 
-  /** Sends one request now, unless the current permissions refuse it. */
-  function dispatch(request: PendingRequest) {
-    const error = refused(request);
+  /** Sends one request now, unless the current permissions refuse it (`checked`: it was checked just now). */
+  function dispatch(request: PendingRequest, checked?: boolean) {
+    const error = !checked && refused(request);
     if (error) return request.reject(error);
     const keys = host.keys_();
     // Re-sent for its key alone: without keys now, sending it again could apply it twice.
@@ -127,10 +133,11 @@ export function createRequests(host: RequestsHost, maxQueued: number): Requests 
     request_(action, payload, definition, timeout, signal) {
       if (signal?.aborted) return Promise.reject(signal.reason);
       // With a snapshot, refuse at call time; before the first one, the check runs at flush.
-      const error = host.permissions_() !== EMPTY_PERMISSIONS && refused({ action_: action, definition_: definition, payload_: payload });
+      const checked = host.permissions_() !== EMPTY_PERMISSIONS;
+      const error = checked && refused({ action_: action, definition_: definition, payload_: payload });
       if (error) return Promise.reject(error);
       const request = new PendingRequest(action, payload, definition, timeout, signal, forget);
-      if (host.ready_() && queue.length === 0) dispatch(request);
+      if (host.ready_() && queue.length === 0) dispatch(request, checked);
       else if (queue.length >= maxQueued) request.reject(new QueueFullError(maxQueued));
       else queue.push(request);
       return request.promise;

@@ -112,12 +112,22 @@ export function acceptConnection(ws: WebSocket, request: IncomingMessage, settin
   const closedWaiters = new Set<() => void>();
 
   // ws writes every frame with its own syscall. Holding the socket corked until the event loop
-  // comes round sends all the answers of one turn together (one writev instead of dozens).
+  // comes round sends all the answers of one turn together (one writev instead of dozens). But a
+  // lone request (nothing else in flight) on a connection whose last turn sent a single frame is
+  // answered at once: that is one request at a time, where nothing would join the answer and
+  // holding it to the next turn only adds to its latency. A turn that sent several frames turns
+  // corking back on for the next.
   const tcp = request.socket;
   let corked = false;
-  const uncork = () => {
-    corked = false;
-    tcp.uncork();
+  let turn = 0;
+  let busy = false;
+  const endTurn = () => {
+    busy = turn > 1;
+    turn = 0;
+    if (corked) {
+      corked = false;
+      tcp.uncork();
+    }
   };
   const encode = (frame: ServerFrame): string => {
     try {
@@ -128,14 +138,14 @@ export function acceptConnection(ws: WebSocket, request: IncomingMessage, settin
       return frame.type === 'res' ? encodeFrame({ type: 'res', id: frame.id, ok: false, error: { code: ErrorCode.Internal, message: 'internal error' } }) : '';
     }
   };
-  const send = (frame: ServerFrame | string) => {
+  const send = (frame: ServerFrame | string, alone = false) => {
     if (ws.readyState !== ws.OPEN) return;
     const text = typeof frame === 'string' ? frame : encode(frame);
     if (text === '') return;
-    if (!corked) {
+    if (turn++ === 0) setImmediate(endTurn);
+    if (!corked && (busy || !alone)) {
       corked = true;
       tcp.cork();
-      setImmediate(uncork);
     }
     ws.send(text);
     // The backlog only grows while the peer does not read; past the cap it must reconnect (1013).
@@ -397,7 +407,7 @@ export function acceptConnection(ws: WebSocket, request: IncomingMessage, settin
       }
       const answer = await run(requestId, action, payload);
       if (!answer || phase !== 'ready') return;
-      send(answer.ok ? { type: 'res', id: requestId, ok: true, data: answer.data } : { type: 'res', id: requestId, ok: false, error: answer.error });
+      send(answer.ok ? { type: 'res', id: requestId, ok: true, data: answer.data } : { type: 'res', id: requestId, ok: false, error: answer.error }, inFlight.size === 1);
     } finally {
       inFlight.delete(requestId);
       if (inFlight.size === 0) for (const resolve of drained) resolve();
@@ -450,7 +460,8 @@ export function acceptConnection(ws: WebSocket, request: IncomingMessage, settin
         closeWith(CloseCode.UnsupportedData, 'binary frames are not supported');
         return;
       }
-      onText(Array.isArray(data) ? Buffer.concat(data).toString('utf8') : Buffer.from(data as Buffer).toString('utf8'));
+      // A Buffer is decoded as it is (Buffer.from would copy it first); an ArrayBuffer gets a view.
+      onText(Array.isArray(data) ? Buffer.concat(data).toString('utf8') : (Buffer.isBuffer(data) ? data : Buffer.from(data)).toString('utf8'));
     } catch (error) {
       log('ws.internal_error', { user: user?.name, message: messageOf(error), connection: id });
     }

@@ -16,7 +16,7 @@ describe('request keys in the protocol', () => {
   ])('refuses an auth.ok whose features is %s, saying what it expects', (_, features, got) => {
     expect(parseServerFrame(JSON.stringify({ ...authOk, features }))).toEqual({
       ok: false,
-      message: `"auth.ok" expects 'features' to be an array of strings, got ${got}`,
+      message: `"auth.ok" expects 'features' to be an array of strings when present, got ${got}`,
     });
   });
 
