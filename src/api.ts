@@ -22,7 +22,10 @@ export interface Client<C extends Contract> {
   readonly state: ConnectionState;
   /** The signed-in user from the last `auth.ok`, or null. */
   readonly user: UserInfo | null;
-  /** The current permission snapshot (immutable; replaced, never changed in place). */
+  /**
+   * The current permission snapshot (immutable; replaced, never changed in place): the
+   * `initialPermissions` one until the first `auth.ok`, then the server's.
+   */
   readonly permissions: PermissionSet;
   /** Local time (ms) at which the current access token expires, or null when not signed in. */
   readonly expiresAt: number | null;
@@ -35,7 +38,8 @@ export interface Client<C extends Contract> {
   can<A extends ActionName<C>>(action: A, payload?: PayloadOf<C, A>): boolean;
   /**
    * Sends a request and resolves with its typed result. Refused locally (PermissionDeniedError,
-   * source `local`) when the permissions do not allow it; waits in the queue while not ready.
+   * source `local`) when the server's permissions do not allow it; waits in the queue while not
+   * ready (and is checked when it leaves it, never against `initialPermissions`).
    */
   request<A extends ActionName<C>>(action: A, payload: PayloadOf<C, A>, options?: RequestOptions): Promise<ResultOf<C, A>>;
   /** Listens to a contract event; returns a function that removes the listener. */

@@ -18,18 +18,21 @@ export class Deadline<T> {
   private declare readonly timer_: ReturnType<typeof setTimeout> | undefined;
   private declare succeed_: (value: T) => void;
   private declare fail_: (error: unknown) => void;
+  private declare readonly signal_: AbortSignal | undefined;
+  private declare readonly done_: (settled: Deadline<T>) => void;
+  private declare readonly timedOutError_: (() => unknown) | undefined;
 
-  constructor(
-    timeout: number | undefined,
-    private readonly signal_: AbortSignal | undefined,
-    private readonly done_: (settled: Deadline<T>) => void,
-    private readonly timedOutError_?: () => unknown,
-  ) {
+  // Parameter properties are not used: with ES2022 class fields they emit a second, unmangled
+  // declaration of each field.
+  constructor(timeout: number | undefined, signal: AbortSignal | undefined, done: (settled: Deadline<T>) => void, timedOutError?: () => unknown) {
+    this.signal_ = signal;
+    this.done_ = done;
+    this.timedOutError_ = timedOutError;
     this.settled_ = false;
     this.promise = new Promise<T>((resolve, reject) => ((this.succeed_ = resolve), (this.fail_ = reject)));
     if (timeout !== undefined) this.timer_ = setTimeout(expire, timeout, this as Deadline<unknown>);
     // No `once`: settling removes the listener, whichever way it settles.
-    signal_?.addEventListener('abort', this);
+    signal?.addEventListener('abort', this);
   }
   resolve(value: T) {
     if (this.finish_()) this.succeed_(value);

@@ -114,7 +114,7 @@ class RequestContextError extends PermsocketError {
   declare readonly action: string | undefined;
   /** Whether the request frame left this client: if so the server may have acted on it. */
   declare readonly sent: boolean;
-  constructor(code: 'timeout' | 'connection_lost', message: string, { action, sent, cause }: RequestContext) {
+  constructor(code: 'timeout' | 'connection_lost', message: string, { action, sent = false, cause }: Partial<RequestContext> = {}) {
     super(code, message, { cause });
     Object.assign(this, { action, sent });
   }
@@ -124,7 +124,7 @@ class RequestContextError extends PermsocketError {
 export class TimeoutError extends RequestContextError {
   override name = 'TimeoutError';
   declare readonly code: 'timeout';
-  constructor(message: string, context: RequestContext = { action: undefined, sent: false }) {
+  constructor(message: string, context?: RequestContext) {
     super('timeout', message, context);
   }
 }
@@ -133,7 +133,7 @@ export class TimeoutError extends RequestContextError {
 export class ConnectionLostError extends RequestContextError {
   override name = 'ConnectionLostError';
   declare readonly code: 'connection_lost';
-  constructor(message: string, context: RequestContext = { action: undefined, sent: false }) {
+  constructor(message: string, context?: RequestContext) {
     super('connection_lost', message, context);
   }
 }
@@ -142,8 +142,11 @@ export class ConnectionLostError extends RequestContextError {
 export class QueueFullError extends PermsocketError {
   override name = 'QueueFullError';
   declare readonly code: 'queue_full';
-  constructor(readonly limit: number) {
+  /** The `maxQueued` that was reached. */
+  declare readonly limit: number;
+  constructor(limit: number) {
     super('queue_full', `the offline queue is full (${limit} requests are waiting for a connection)`);
+    Object.assign(this, { limit });
   }
 }
 
@@ -151,11 +154,11 @@ export class QueueFullError extends PermsocketError {
 export class ProtocolError extends PermsocketError {
   override name = 'ProtocolError';
   declare readonly code: 'protocol_error';
-  constructor(
-    message: string,
-    readonly closeCode?: number,
-  ) {
+  /** The close code, when the error is a fatal close. */
+  declare readonly closeCode?: number;
+  constructor(message: string, closeCode?: number) {
     super('protocol_error', message);
+    Object.assign(this, { closeCode });
   }
 }
 
@@ -163,13 +166,13 @@ export class ProtocolError extends PermsocketError {
 export class RequestError extends PermsocketError {
   override name = 'RequestError';
   declare readonly code: RequestErrorCode;
-  constructor(
-    code: RequestErrorCode,
-    message: string,
-    readonly action: string,
-    readonly retryAfterMs?: number,
-  ) {
+  /** The request's action. */
+  declare readonly action: string;
+  /** How long the server asks to wait before trying again (a `rate_limited` answer). */
+  declare readonly retryAfterMs?: number;
+  constructor(code: RequestErrorCode, message: string, action: string, retryAfterMs?: number) {
     super(code, message);
+    Object.assign(this, { action, retryAfterMs });
   }
 }
 

@@ -3,9 +3,9 @@
  * @packageDocumentation
  */
 import type { Contract, EventDataOf, EventName } from './contract';
-import type { AuthError, PermissionDenial, PermsocketError } from './errors';
-import type { PermissionSet } from './permissions';
-import type { UserInfo } from './protocol';
+import { PermsocketError, type AuthError, type PermissionDenial } from './errors';
+import { EMPTY_PERMISSIONS, createPermissionSet, type PermissionSet } from './permissions';
+import type { PermissionSnapshot, UserInfo } from './protocol';
 
 /** Why the client asks for a token: a new connection, a refresh ahead of expiry, or a rejection (4401). */
 export type TokenReason = 'connect' | 'refresh' | 'rejected';
@@ -33,7 +33,9 @@ export type DebugEntry =
   | { kind: 'state'; from: ConnectionState; to: ConnectionState }
   | { kind: 'frame'; direction: 'in' | 'out'; type: string }
   | { kind: 'close'; code: number; decision: 'reconnect' | 'reauthenticate' | 'stop' }
-  | { kind: 'wait'; attempt: number; delay: number };
+  | { kind: 'wait'; attempt: number; delay: number }
+  /** With `shareAcrossTabs`: the part this tab plays, and why it is `alone` (its own socket). */
+  | { kind: 'tabs'; role: 'leader' | 'follower' | 'alone'; reason?: string };
 
 /** The client's own events and the arguments their listeners receive. */
 export interface ClientEvents {
@@ -175,6 +177,28 @@ export interface ClientOptions<C extends Contract> {
    * @example debug: (entry) => console.debug('[permsocket]', entry)
    */
   debug?: (entry: DebugEntry) => void;
+  /**
+   * Share one connection among the tabs of this origin: one tab (the holder of a Web Lock) opens
+   * the socket and calls getToken; the other tabs' clients talk to it over a BroadcastChannel,
+   * with the same API, events, typing, timeouts and local checks. When the leading tab closes,
+   * another takes over. Give a `name` to share several clients on one origin separately. Where
+   * Web Locks or BroadcastChannel are missing (not a secure context), each tab opens its own
+   * socket and `debug` says so. The code for it loads only when this is on.
+   * @default false
+   * @example shareAcrossTabs: { name: 'chat' }
+   */
+  shareAcrossTabs?: boolean | { name?: string };
+  /**
+   * A permission snapshot rendered by your server (`{ version, grants }`, the shape of
+   * `client.permissions` as JSON), so `can()`, `permissions`, the React hooks and `<Can>` answer
+   * from it before the socket is ready: a server-rendered page and its hydration show the same
+   * controls, with no flash. The first `auth.ok` replaces it, whatever its version; a terminal
+   * state clears it. Until that `auth.ok`, `request` does not refuse on it (it may be stale): a
+   * request waits in the queue and is checked against the server's snapshot, as with none.
+   * @default null (nothing is allowed until the server's snapshot arrives)
+   * @example initialPermissions: { version: 3, grants: ['chat.view_message'] }
+   */
+  initialPermissions?: PermissionSnapshot | PermissionSet | null;
   /** Client event listeners registered before the first connect, so none miss it. */
   on?: { [K in keyof ClientEvents]?: ClientEvents[K] };
   /** Contract event listeners registered before the first connect. */
@@ -187,6 +211,8 @@ export const defaults = {
   maxQueued: 100,
   refreshSkew: 60_000,
   autoConnect: true,
+  shareAcrossTabs: false,
+  initialPermissions: null,
   ping: { interval: 25_000, timeout: 10_000 },
   retry: {
     minDelay: 1_000,
@@ -208,5 +234,15 @@ export function resolveOptions<C extends Contract>(options: ClientOptions<C>) {
     maxQueued: options.maxQueued ?? defaults.maxQueued,
     refreshSkew: options.refreshSkew ?? defaults.refreshSkew,
     autoConnect: options.autoConnect ?? defaults.autoConnect,
+    initialPermissions: initialSet(options.initialPermissions),
   };
+}
+
+/** The `initialPermissions` option as a snapshot; a malformed one throws at `createClient`. */
+function initialSet(value: ClientOptions<Contract>['initialPermissions']): PermissionSet {
+  if (value == null) return EMPTY_PERMISSIONS;
+  const { version, grants } = value as Partial<PermissionSnapshot>;
+  if (typeof version != 'number' || !Array.isArray(grants) || !grants.every((grant) => typeof grant == 'string'))
+    throw new PermsocketError('setup', 'initialPermissions expects { version: number, grants: string[] }');
+  return createPermissionSet(version, grants);
 }

@@ -13,6 +13,10 @@ export const MAX_FRAME_BYTES = 65536;
 export const MAX_TOKEN_BYTES = 8192;
 /** Longest request id, in characters. */
 export const MAX_REQUEST_ID_LENGTH = 64;
+/** Longest request key (`req.key`), in characters. */
+export const MAX_REQUEST_KEY_LENGTH = 64;
+/** The `auth.ok.features` entry of a server that honours request keys (PROTOCOL.md, "Request keys"). */
+export const KEYS_FEATURE = 'keys';
 
 /** WebSocket close codes used by the protocol, standard ones and the 4xxx application ones. */
 export const CloseCode = {
@@ -100,6 +104,12 @@ export interface RequestFrame {
   id: string;
   action: string;
   payload: unknown;
+  /**
+   * The request's key: the same on every re-send of this request, so a server that lists
+   * `"keys"` in `auth.ok.features` answers a repeat with the first answer instead of running it
+   * twice. 1-64 characters; absent for a server without keys (undefined, which JSON leaves out).
+   */
+  key?: string | undefined;
 }
 /** Client -> server: a liveness probe. */
 export interface PingFrame {
@@ -117,6 +127,8 @@ export interface AuthOkFrame {
   /** The server's clock, unix milliseconds. */
   now: number;
   perms: PermissionSnapshot;
+  /** What the server supports beyond the base protocol: `"keys"` ({@link KEYS_FEATURE}); absent means none. */
+  features?: string[];
 }
 /** Server -> client: the user's permission set changed (a full snapshot). */
 export interface PermsFrame extends PermissionSnapshot {
@@ -216,58 +228,46 @@ const isString = (v: unknown): v is string => typeof v === 'string';
 // Number.isFinite is false for anything that is not a number: no typeof check needed.
 const isNumber = (v: unknown): v is number => Number.isFinite(v);
 const isObject = (v: unknown): v is Fields => typeof v === 'object' && v !== null && !Array.isArray(v);
-const isStringArray = (v: unknown): v is string[] => Array.isArray(v) && v.every(isString);
-const isUser = (v: unknown) => isObject(v) && isString(v.id) && isString(v.name);
 
-/** One field rule: a dotted path into the frame, a test, and what the test wants, for the message. */
-type Rule = [path: string, test: (value: unknown) => boolean, wanted: string];
-const STRING = 'a string';
-const NUMBER = 'a number';
-const OBJECT = 'an object';
-const GRANTS = 'an array of strings';
-const optional = (test: (value: unknown) => boolean) => (value: unknown) => value === undefined || test(value);
-const present = (value: unknown) => value !== undefined;
-const errorRules: Rule[] = [
-  ['error', isObject, OBJECT],
-  ['error.code', isString, STRING],
-  ['error.message', isString, STRING],
-  ['error.permission', optional(isString), 'a string when present'],
-  ['error.resource', optional(isString), 'a string when present'],
-  ['error.retryAfterMs', optional(isNumber), 'a number when present'],
-];
-// A table rather than code per type: smaller in the client bundle, and every message has one shape.
-const serverRules: Record<string, Rule[]> = {
-  'auth.ok': [
-    ['user', isUser, '{id: string, name: string}'],
-    ['exp', isNumber, NUMBER],
-    ['now', isNumber, NUMBER],
-    ['perms', isObject, OBJECT],
-    ['perms.version', isNumber, NUMBER],
-    ['perms.grants', isStringArray, GRANTS],
-  ],
-  perms: [
-    ['version', isNumber, NUMBER],
-    ['grants', isStringArray, GRANTS],
-  ],
-  res: [
-    ['id', isString, STRING],
-    ['ok', (v) => typeof v === 'boolean', 'a boolean'],
-  ],
-  event: [
-    ['name', isString, STRING],
-    ['data', present, 'any JSON value'],
-  ],
-  error: errorRules,
-  pong: [],
+/** A kind of field: its test, and what it wants, for the message. */
+type Kind = [test: (value: unknown) => boolean, wanted: string];
+/** The fields a frame (or an object inside it) must have; a nested shape is itself `an object`. */
+type Shape = { [field: string]: Kind | Shape };
+const STRING: Kind = [isString, 'a string'];
+const NUMBER: Kind = [isNumber, 'a number'];
+const GRANTS: Kind = [(v) => Array.isArray(v) && v.every(isString), 'an array of strings'];
+const ANY: Kind = [(v) => v !== undefined, 'any JSON value'];
+const optional = ([test, wanted]: Kind): Kind => [(v) => v === undefined || test(v), `${wanted} when present`];
+const RESULT: Shape = { data: ANY };
+const ERROR: Shape = { error: { code: STRING, message: STRING, permission: optional(STRING), resource: optional(STRING), retryAfterMs: optional(NUMBER) } };
+// Shapes rather than code per type: smaller in the client bundle, and every message has one shape.
+const serverShapes: Record<string, Shape> = {
+  'auth.ok': {
+    user: [(v) => isObject(v) && isString(v.id) && isString(v.name), '{id: string, name: string}'],
+    exp: NUMBER,
+    now: NUMBER,
+    perms: { version: NUMBER, grants: GRANTS },
+    features: optional(GRANTS),
+  },
+  perms: { version: NUMBER, grants: GRANTS },
+  res: { id: STRING, ok: [(v) => typeof v === 'boolean', 'a boolean'] },
+  event: { name: STRING, data: ANY },
+  error: ERROR,
+  pong: {},
 };
 
-const resultRules: Rule[] = [['data', present, 'any JSON value']];
-
-function checkRules(frame: Fields, rules: Rule[]): string | undefined {
-  for (const [path, test, wanted] of rules) {
-    let value: unknown = frame;
-    for (const key of path.split('.')) value = isObject(value) ? value[key] : undefined;
-    if (!test(value)) return `"${String(frame.type)}" expects '${path}' to be ${wanted}, got ${describe(value)}`;
+/** The first field of `value` that breaks `shape`, as a message; `path` leads to `value` in the frame. */
+function checkShape(type: string, value: Fields, shape: Shape, path = ''): string | undefined {
+  // A plain loop over keys: no arrays allocated per field, as every frame goes through here.
+  for (const key in shape) {
+    const rule = shape[key] as Kind | Shape;
+    const field = value[key];
+    const nested = !Array.isArray(rule);
+    if (!(nested ? isObject(field) : rule[0](field))) {
+      return `"${type}" expects '${path + key}' to be ${nested ? 'an object' : rule[1]}, got ${describe(field)}`;
+    }
+    const broken = nested && checkShape(type, field as Fields, rule, `${path + key}.`);
+    if (broken) return broken;
   }
   return undefined;
 }
@@ -283,10 +283,9 @@ export function parseServerFrame(text: string): ParsedServerFrame {
   if (typeof frame === 'string') return { ok: false, message: frame };
   const type = frame.type as string;
   // Own keys only: a frame typed "toString" must be an unknown type, not Object.prototype's method.
-  const rules = Object.hasOwn(serverRules, type) ? serverRules[type] : undefined;
-  if (!rules) return { ok: false, message: `unknown frame type "${type}"` };
-  const extra = type !== 'res' ? undefined : frame.ok ? checkRules(frame, resultRules) : checkRules(frame, errorRules);
-  const message = checkRules(frame, rules) ?? extra;
+  const shape = Object.hasOwn(serverShapes, type) ? serverShapes[type] : undefined;
+  if (!shape) return { ok: false, message: `unknown frame type "${type}"` };
+  const message = checkShape(type, frame, shape) ?? (type === 'res' ? checkShape(type, frame, frame.ok ? RESULT : ERROR) : undefined);
   return message ? { ok: false, message } : { ok: true, frame: frame as unknown as ServerFrame };
 }
 
@@ -305,10 +304,16 @@ export function isRequestId(id: unknown): id is string {
   return typeof id === 'string' && id.length >= 1 && id.length <= MAX_REQUEST_ID_LENGTH;
 }
 
+/** Whether `key` is a usable request key: a string of 1 to 64 characters. */
+export function isRequestKey(key: unknown): key is string {
+  return typeof key === 'string' && key.length >= 1 && key.length <= MAX_REQUEST_KEY_LENGTH;
+}
+
 /**
  * Parses and validates one frame received by a server, and says what to do with a bad one:
  * oversize -> close 1009; not a JSON object, unknown type or bad request id -> close 4400; a `req`
- * with a good id but no action -> a `res` error `bad_request`. An `auth` or `auth.refresh` without
+ * with a good id but no action, or with a `key` that is not a string of 1-64 characters -> a
+ * `res` error `bad_request`. An `auth` or `auth.refresh` without
  * a string token comes out with token '' for verification to refuse (4401). Whether a frame is allowed in the connection's current state
  * (for example a `req` before `auth.ok`) is the server's decision, not the parser's.
  */
@@ -336,8 +341,15 @@ export function parseClientFrame(text: string): ParsedClientFrame {
         const message = `"req" expects 'action' to be a non-empty string, got ${describe(frame.action)}`;
         return { ok: false, action: 'reply', id: frame.id, errorCode: ErrorCode.BadRequest, message };
       }
+      const key = frame.key;
+      if (key !== undefined && !isRequestKey(key)) {
+        const message = `"req" expects 'key' to be a string of 1-${MAX_REQUEST_KEY_LENGTH} characters when present, got ${describeId(key)}`;
+        return { ok: false, action: 'reply', id: frame.id, errorCode: ErrorCode.BadRequest, message };
+      }
       // JSON cannot carry `undefined`: a request without a payload arrives as null.
-      return { ok: true, frame: { type: 'req', id: frame.id, action: frame.action, payload: frame.payload ?? null } };
+      const request: RequestFrame = { type: 'req', id: frame.id, action: frame.action, payload: frame.payload ?? null };
+      if (key !== undefined) request.key = key;
+      return { ok: true, frame: request };
     }
     default:
       return bad(`unknown frame type "${String(frame.type).slice(0, 64)}"`);

@@ -4,7 +4,7 @@
  * add no delay and buffer nothing of its own, and turns its events into one plain shape.
  * @packageDocumentation
  */
-import * as partysocketWs from 'partysocket/ws';
+import ReconnectingWebSocket from 'partysocket/ws';
 import { PermsocketError } from './errors';
 import type { WebSocketConstructor } from './options';
 import { SUBPROTOCOL, type CloseCode } from './protocol';
@@ -57,13 +57,6 @@ interface ReconnectingSocket {
 }
 type ReconnectingSocketClass = new (url: () => Promise<string>, protocols: string[], options: object) => ReconnectingSocket;
 
-// partysocket's CommonJS build hands out a module object rather than the class: unwrap it.
-function socketClass(module: unknown): ReconnectingSocketClass {
-  let value = module as { default?: unknown };
-  while (typeof value !== 'function' && value && 'default' in value) value = value.default as { default?: unknown };
-  return value as unknown as ReconnectingSocketClass;
-}
-
 /** Creates the transport; `url` is awaited before every attempt (the client's backoff and token live there). */
 export function createTransport(options: {
   url_: () => Promise<string>;
@@ -78,8 +71,8 @@ export function createTransport(options: {
   // The current attempt's socket: whether it opened, and whether its close was reported already.
   let opened = false;
   let reported = true;
-  // The close the client asked for, so its synchronous close event is reported as requested.
-  let requested: { code: number; reason: string } | null = null;
+  // Whether the client asked for the close under way, so its synchronous close event is reported as requested.
+  let requested = false;
 
   /**
    * The one place partysocket's events are normalised. A failed attempt (a socket error, the
@@ -90,13 +83,13 @@ export function createTransport(options: {
     if (reported) return;
     reported = true;
     const asked = requested;
-    requested = null;
+    requested = false;
     const synthetic = !event.target && event.code === NORMAL && !asked;
     const info: CloseInfo = {
       code: synthetic ? ABNORMAL : event.code,
       reason: synthetic ? '' : (event.reason ?? ''),
       opened_: opened,
-      requested_: asked !== null,
+      requested_: asked,
     };
     if (!opened && !asked) {
       const why = event.reason === 'timeout' ? `did not open within connectTimeout (${options.connectTimeout_} ms)` : 'closed before it opened (1006)';
@@ -109,8 +102,7 @@ export function createTransport(options: {
   }
 
   function create(): ReconnectingSocket {
-    const Socket = socketClass(partysocketWs);
-    const created = new Socket(
+    const created = new (ReconnectingWebSocket as unknown as ReconnectingSocketClass)(
       async () => {
         const url = await options.url_();
         opened = false;
@@ -135,22 +127,17 @@ export function createTransport(options: {
     // The on* handlers get partysocket's events as they are (addEventListener gets clones). Some
     // EventTargets (happy-dom's) also call on* handlers for the clone partysocket dispatches on
     // itself: that second call, whose target is the partysocket, is not a second event.
-    const own = (event: unknown) => (event as { target?: unknown } | null)?.target === created;
-    created.onopen = (event) => {
-      if (own(event)) return;
+    const own = <E>(handler: (event: E) => void) => (event: E) => {
+      if ((event as { target?: unknown } | null)?.target !== created) handler(event);
+    };
+    created.onopen = own(() => {
       opened = true;
       events.open_();
-    };
-    created.onmessage = (event) => {
-      if (!own(event)) events.message_(event.data);
-    };
-    created.onclose = (event) => {
-      if (!own(event)) closed(event);
-    };
+    });
+    created.onmessage = own((event) => events.message_(event.data));
+    created.onclose = own(closed);
     // A constructor that threw on the very first attempt reports only an error, no close.
-    created.onerror = (event) => {
-      if (!own(event)) closed({ code: NORMAL });
-    };
+    created.onerror = own(() => closed({ code: NORMAL }));
     return created;
   }
 
@@ -164,15 +151,15 @@ export function createTransport(options: {
     },
     drop_(code, reason) {
       if (socket?.readyState !== 1) return;
-      requested = { code, reason };
+      requested = true;
       socket.reconnect(code, reason);
     },
     stop_(reason) {
       // close() reports the close at once when a socket is open or opening, and nothing otherwise.
-      requested = { code: NORMAL, reason };
+      requested = true;
       socket?.close(NORMAL, reason);
       reported = true;
-      requested = null;
+      requested = false;
     },
     send_(text) {
       return socket?.readyState === 1 ? socket.send(text) : false;

@@ -73,6 +73,7 @@ export function createAuthRoutes({ users, tokens, refreshTokens, log, throttle, 
         log('http.refresh_refused', { reason: rotated.ok ? 'unknown user' : rotated.reason });
         throw new HttpError(401, 'unauthenticated', 'refresh cookie missing, expired or revoked');
       }
+      log('http.refresh', { user: user.username });
       await issue(req, res, user, rotated.token);
     },
     async '/auth/logout'(req, res) {

@@ -12,7 +12,8 @@ def _error(id_, message, hint):
 
 @register("permsocket")
 def check_settings(app_configs=None, **kwargs):
-    """E001 secret, E002 RATE_LIMIT, E003 origins, E004 contract, E005 the other numbers."""
+    """E001 secret, E002 RATE_LIMIT, E003 origins, E004 contract, E005 the other numbers, E006 the
+    request-key settings (W002: kept per process beside a channels_redis layer)."""
     problems = []
     configured = getattr(settings, "PERMSOCKET", None)
     if configured is not None and not isinstance(configured, dict):
@@ -50,4 +51,21 @@ def check_settings(app_configs=None, **kwargs):
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0 or value == float("inf"):
             problems.append(_error("E005", f"PERMSOCKET['{name}'] must be a positive number, got {value!r:.64}.",
                                    f"Leave it out for the default ({conf.DEFAULTS[name]})."))
+    from django.core.exceptions import ImproperlyConfigured
+
+    try:
+        keys = conf.request_keys()
+    except ImproperlyConfigured as error:
+        problems.append(_error("E006", f"{error}.", "Leave the request-key settings out for their defaults (see docs/django.md)."))
+    else:
+        if keys.store == "memory" and conf.raw("REQUEST_KEYS_STORE") == "auto" and conf.channels_redis_url() is None and _uses_channels_redis():
+            problems.append(Warning(
+                "Request keys are kept per process although channels_redis suggests several processes.",
+                hint="Set PERMSOCKET['REDIS_URL'] so a request re-sent to another process is not run again.",
+                obj="settings.PERMSOCKET", id="permsocket.W002"))
     return problems
+
+
+def _uses_channels_redis():
+    layer = (getattr(settings, "CHANNEL_LAYERS", None) or {}).get("default") or {}
+    return "channels_redis" in str(layer.get("BACKEND", ""))

@@ -16,6 +16,7 @@ permission check through Django's backends, pushes, limits and closes are done h
 `auth`, `self.scope["user"]` is the signed-in user, so Channels code and mixins keep working.
 """
 import asyncio
+import functools
 import inspect
 import json
 import logging
@@ -26,11 +27,12 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ImproperlyConfigured
 
-from . import conf, pushes
+from . import conf, keys, pushes
 from .contract import Contract, load_contract
 from .frames import SUBPROTOCOL, FrameError, parse_client_frame
 from .grants import read_state, snapshot
 from .ratelimit import TokenBucket
+from .request_context import RequestContext
 from .resources import Resource
 from .tokens import decode_access_token
 
@@ -50,7 +52,9 @@ class ActionError(Exception):
 def action(name):
     """Marks a consumer method as the handler of the contract action `name`. The method gets
     the validated payload and returns the `res` data; it may be `async def` or a plain `def`
-    (run in Channels' database thread, so it may use the ORM directly)."""
+    (run in Channels' database thread, so it may use the ORM directly). A method with a second
+    parameter (`def send(self, payload, ctx)`) also gets a RequestContext, whose `key` it stores
+    with a durable effect."""
 
     def mark(method):
         setattr(method, _ACTION, name)
@@ -59,17 +63,37 @@ def action(name):
     return mark
 
 
+def _takes_context(method):
+    """Whether an action method has a parameter for the RequestContext after the payload."""
+    try:
+        parameters = list(inspect.signature(method).parameters.values())
+    except (TypeError, ValueError):
+        return False
+    positional = [p for p in parameters if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    # self, payload, ctx (the method is read from the class, so unbound)
+    return len(positional) >= 3 or any(p.kind == p.VAR_POSITIONAL for p in parameters)
+
+
+def _with_context(method, context, payload):
+    return method(payload, context)
+
+
 class PermsocketConsumer(AsyncWebsocketConsumer):
     """The permsocket protocol, v1.
 
     Class attributes: `contract` (a path or a Contract; default PERMSOCKET["CONTRACT"]),
     `subscriptions` (resource names, or a method returning them, whose events the socket
-    receives). Every contract action needs an `@action` method, checked when the class is made.
+    receives), `key_window` (where keyed answers are kept; default `keys.window()` from the
+    settings). Every contract action needs an `@action` method, and the request-key settings
+    must be valid, both checked when the class is made.
     """
 
     contract = None
     subscriptions = ()
     actions = {}
+    key_window = None
+    # Action name -> whether its method takes a RequestContext.
+    wants_context = {}
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -80,7 +104,10 @@ class PermsocketConsumer(AsyncWebsocketConsumer):
                 if name is not None:
                     handlers[name] = attribute
         cls.actions = handlers
+        cls.wants_context = {name: _takes_context(getattr(cls, attribute)) for name, attribute in handlers.items()}
         if handlers:
+            # A wrong setting stops daphne here, not at the first keyed request.
+            conf.request_keys()
             contract = cls.get_contract()
             unknown = sorted(set(handlers) - set(contract.actions))
             missing = sorted(set(contract.actions) - set(handlers))
@@ -102,6 +129,11 @@ class PermsocketConsumer(AsyncWebsocketConsumer):
             return load_contract(path)
         except (OSError, ValueError) as error:
             raise ImproperlyConfigured(f"the contract cannot be used: {error}") from None
+
+    def get_key_window(self):
+        """Where this consumer's keyed answers are kept: `key_window` when set, else the
+        process's window from the settings."""
+        return self.key_window if self.key_window is not None else keys.window()
 
     def get_subscriptions(self):
         """The resources whose events this socket receives (the user's permission is checked
@@ -156,6 +188,7 @@ class PermsocketConsumer(AsyncWebsocketConsumer):
         self.expiry_timer = None
         self.scope["user"] = AnonymousUser()
         self.max_frame_bytes = conf.max_frame_bytes()
+        self.keys_enabled = conf.request_keys().enabled
         rate = conf.rate_limit()
         self.bucket = TokenBucket(*rate) if rate else None
         if SUBPROTOCOL in self.scope.get("subprotocols", ()):
@@ -209,10 +242,11 @@ class PermsocketConsumer(AsyncWebsocketConsumer):
         loop = asyncio.get_running_loop()
         return loop.call_later(max(0.0, delay), lambda: self._spawn(coroutine_function()))
 
-    def _spawn(self, coroutine):
+    def _spawn(self, coroutine, cancel_on_close=True):
         task = asyncio.ensure_future(self._guarded(coroutine))
-        self.tasks.add(task)
-        task.add_done_callback(self.tasks.discard)
+        if cancel_on_close:
+            self.tasks.add(task)
+            task.add_done_callback(self.tasks.discard)
         return task
 
     @staticmethod
@@ -372,6 +406,7 @@ class PermsocketConsumer(AsyncWebsocketConsumer):
                 "exp": self.session_exp,
                 "now": int(time.time() * 1000),
                 "perms": {"version": self.version, "grants": self.grants},
+                **({"features": ["keys"]} if self.keys_enabled else {}),
             }
         )
         self.sent_version = self.version
@@ -387,16 +422,32 @@ class PermsocketConsumer(AsyncWebsocketConsumer):
         if not isinstance(action_name, str) or not action_name:
             await self._reply_error(request_id, "bad_request", "\"req\" expects 'action' to be a non-empty string")
             return
+        key = None
+        if self.keys_enabled:
+            problem = keys.key_error(frame)
+            if problem:
+                await self._reply_error(request_id, "bad_request", problem)
+                return
+            key = frame.get("key")
         self.in_flight.add(request_id)
         # Requests run concurrently, so a slow one does not hold up pings, refreshes or pushes.
-        self._spawn(self._run_request(request_id, action_name, frame.get("payload")))
+        # A keyed one is not cancelled when the socket closes: its re-send on the next connection
+        # waits for this run's answer.
+        self._spawn(self._run_request(request_id, action_name, frame.get("payload"), key), cancel_on_close=key is None)
 
     async def _reply_error(self, request_id, code, message, **extra):
         await self.send_frame({"type": "res", "id": request_id, "ok": False, "error": {"code": code, "message": message, **extra}})
 
-    async def _run_request(self, request_id, action_name, payload):
+    async def _run_request(self, request_id, action_name, payload, key=None):
         try:
-            await self._handle_request(request_id, action_name, payload)
+            context = RequestContext(key, request_id, action_name, self.user)
+            if key is None:
+                answer = await self._answer(action_name, payload, context)
+            else:
+                # A repeat of this user's key gets the first run's answer.
+                answer = await self.get_key_window().run(self.user_id, key, lambda: self._answer(action_name, payload, context))
+            if answer is not None:
+                await self.send_frame({"type": "res", "id": request_id, **answer})
         except asyncio.CancelledError:
             raise
         except Exception:
@@ -405,25 +456,35 @@ class PermsocketConsumer(AsyncWebsocketConsumer):
         finally:
             self.in_flight.discard(request_id)
 
-    async def _handle_request(self, request_id, action_name, payload):
+    @staticmethod
+    def _error(code, message, **extra):
+        return {"ok": False, "error": {"code": code, "message": message, **extra}}
+
+    async def _answer(self, action_name, payload, context):
+        """The `res` body for one request ({"ok": True, "data": ...} or {"ok": False, "error":
+        ...}), or None when the connection was closed instead (an inactive user). A keyed request
+        runs to its answer even when its connection closed meanwhile: the re-send gets it."""
         spec = self.get_contract().actions.get(action_name)
         handler = self.actions.get(action_name)
+        # Refusals before the method are not kept for repeats: nothing ran, and a repeat is
+        # checked again (on fresh grants).
         if spec is None or handler is None:
-            await self._reply_error(request_id, "unknown_action", f'unknown action "{action_name[:64]}"')
-            return
+            return keys.Unkept(self._error("unknown_action", f'unknown action "{action_name[:64]}"'))
         problem = spec.payload_error(payload)
         if problem:
-            await self._reply_error(request_id, "bad_request", problem)
-            return
+            return keys.Unkept(self._error("bad_request", problem))
         resource = spec.resource_for(payload)
         method = getattr(self, handler)
+        if self.wants_context.get(action_name):
+            method = functools.partial(_with_context, method, context)
         # A plain method runs in the same trip to the database thread as the check.
-        user, allowed, outcome = await self._checked(spec.permission, resource, None if inspect.iscoroutinefunction(method) else method, payload)
-        if self.closing:
-            return
+        plain = not inspect.iscoroutinefunction(getattr(self, handler))
+        user, allowed, outcome = await self._checked(spec.permission, resource, method if plain else None, payload)
+        if self.closing and context.key is None:
+            return None
         if user is None or not user.is_active:
             await self.fail(4403, "forbidden", "the user is inactive")
-            return
+            return None
         if not allowed:
             if self.version > self.sent_version:
                 # The client's snapshot is older than the refusal: it gets the new one first.
@@ -431,8 +492,7 @@ class PermsocketConsumer(AsyncWebsocketConsumer):
             extra = {"permission": spec.permission}
             if resource is not None:
                 extra["resource"] = resource
-            await self._reply_error(request_id, "permission_denied", f"{spec.permission} is required", **extra)
-            return
+            return keys.Unkept(self._error("permission_denied", f"{spec.permission} is required", **extra))
         try:
             if outcome is None:
                 data = await method(payload)
@@ -441,9 +501,10 @@ class PermsocketConsumer(AsyncWebsocketConsumer):
             else:
                 data = outcome[0]
         except ActionError as error:
-            await self._reply_error(request_id, error.code, error.message)
-            return
-        await self.send_frame({"type": "res", "id": request_id, "ok": True, "data": data})
+            answer = self._error(error.code, error.message)
+        else:
+            answer = {"ok": True, "data": data}
+        return keys.Unkept(answer) if context.handled else answer
 
     async def _checked(self, permission, resource, method, payload):
         """(user, allowed, outcome) for one request, where outcome is None for an async method
@@ -456,7 +517,9 @@ class PermsocketConsumer(AsyncWebsocketConsumer):
         self.batch.append((permission, resource, method, payload, future))
         if not self.batch_running:
             self.batch_running = True
-            self._spawn(self._drain_batch())
+            # Not cancelled with the connection: a keyed request waiting on it must get its
+            # answer (and a plain method already running in the thread cannot be stopped anyway).
+            self._spawn(self._drain_batch(), cancel_on_close=False)
         return await future
 
     async def _drain_batch(self):

@@ -16,3 +16,10 @@ def setup():
     django.setup()
     call_command("migrate", verbosity=0, interactive=False, run_syncdb=True)
     _ready = True
+
+
+def permsocket_settings():
+    """A copy of the tests' PERMSOCKET setting, for override_settings with one value changed."""
+    from django.conf import settings
+
+    return dict(settings.PERMSOCKET)

@@ -89,7 +89,9 @@ describe.skipIf(skip !== undefined)('the demo app: sessions in several tabs and 
       }
 
       // Hold every refresh a moment before it leaves: tabs that refresh at the same time would
-      // all send the same cookie, which the server takes for a replayed one.
+      // all send the same cookie, which the server takes for a replayed one. The tabs share one
+      // client (`shareAcrossTabs`), so the leading tab refreshes for all, or, while the lead passes
+      // from a reloading tab to the next, a new leader once more.
       const sent: string[] = [];
       await alice.context.route('**/auth/refresh', async (route: Route) => {
         sent.push((await route.request().allHeaders()).cookie ?? '');
@@ -99,9 +101,10 @@ describe.skipIf(skip !== undefined)('the demo app: sessions in several tabs and 
       await Promise.all(tabs.map((tab) => tab.reload()));
       const users = await Promise.all(tabs.map(signedInUser));
       expect(users).toEqual(['alice', 'alice', 'alice']);
-      // One refresh per tab, each with the cookie the previous one set: the server saw no reuse.
-      expect(sent).toHaveLength(3);
-      expect(new Set(sent).size).toBe(3);
+      // At most one refresh per tab, each with the cookie the previous one set: the server saw no reuse.
+      expect(sent.length).toBeGreaterThanOrEqual(1);
+      expect(sent.length).toBeLessThanOrEqual(3);
+      expect(new Set(sent).size).toBe(sent.length);
       expect(server.logs()).not.toContain('refresh_refused');
       await alice.context.unroute('**/auth/refresh');
 

@@ -43,11 +43,24 @@ describe('the toast store', () => {
     expect(store.list()).toEqual([expect.objectContaining({ text: 'offline', count: 2 })]);
   });
 
-  it('keeps at most five toasts and drops each after a while', () => {
+  it('keeps at most three toasts and drops each after a while', () => {
     const store = createToastStore();
-    for (let i = 0; i < 7; i++) store.push('info', `toast ${i}`);
-    expect(store.list().map((toast) => toast.text)).toEqual(['toast 2', 'toast 3', 'toast 4', 'toast 5', 'toast 6']);
-    vi.advanceTimersByTime(8_000);
+    for (let i = 0; i < 5; i++) store.push('info', `toast ${i}`);
+    expect(store.list().map((toast) => toast.text)).toEqual(['toast 2', 'toast 3', 'toast 4']);
+    vi.advanceTimersByTime(3_000);
+    expect(store.list()).toEqual([]);
+  });
+
+  it('keeps a confirmation 3 s, a refusal 5 s and an error 6 s', () => {
+    const store = createToastStore();
+    store.push('info', 'done');
+    store.push('denied', 'refused');
+    store.push('error', 'failed');
+    vi.advanceTimersByTime(3_000);
+    expect(store.list().map((toast) => toast.kind)).toEqual(['denied', 'error']);
+    vi.advanceTimersByTime(2_000);
+    expect(store.list().map((toast) => toast.kind)).toEqual(['error']);
+    vi.advanceTimersByTime(1_000);
     expect(store.list()).toEqual([]);
   });
 });

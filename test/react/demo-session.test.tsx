@@ -83,6 +83,7 @@ describe('the demo app’s session', () => {
   let browser: ReturnType<typeof fakeBrowser>;
 
   beforeEach(() => {
+    localStorage.clear();
     browser = fakeBrowser();
     vi.stubGlobal('fetch', browser.fetch);
   });
@@ -155,6 +156,36 @@ describe('the demo app’s session', () => {
     browser.fixLogout();
     await expect(tab.logout()).resolves.toBeUndefined();
     await expect(createSession().refresh()).rejects.toMatchObject({ name: 'AuthError' });
+  });
+
+  it('does not ask /auth/refresh on a page load in a browser where nobody has signed in', async () => {
+    await expect(createSession().getToken('connect')).rejects.toSatisfy(isNoSession);
+    expect(browser.sent).toEqual([]);
+  });
+
+  it('asks /auth/refresh on a page load once someone signed in, and stops asking after a refused refresh', async () => {
+    await createSession().login('alice', 'alice-pass');
+    await expect(createSession().getToken('connect')).resolves.toEqual(expect.any(String));
+    // The cookie is gone behind the page's back (another browser profile's jar): one 401, then no more questions.
+    const revoked = fakeBrowser();
+    vi.stubGlobal('fetch', revoked.fetch);
+    await expect(createSession().getToken('connect')).rejects.toSatisfy(isNoSession);
+    expect(revoked.sent).toEqual(['/auth/refresh -']);
+    await expect(createSession().getToken('connect')).rejects.toSatisfy(isNoSession);
+    expect(revoked.sent).toEqual(['/auth/refresh -']);
+  });
+
+  it('keeps asking on a page load after a sign-out the server did not confirm (the session may still be there)', async () => {
+    const tab = createSession();
+    await tab.login('alice', 'alice-pass');
+    browser.failLogout(500);
+    await expect(tab.logout()).rejects.toThrow('Sign-out failed (HTTP 500).');
+    await expect(createSession().getToken('connect')).resolves.toEqual(expect.any(String));
+    browser.fixLogout();
+    await tab.logout();
+    const before = browser.sent.length;
+    await expect(createSession().getToken('connect')).rejects.toSatisfy(isNoSession);
+    expect(browser.sent.length).toBe(before);
   });
 
   it('tells the user when to try again once the server throttles sign-ins (429)', async () => {

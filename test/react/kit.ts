@@ -5,7 +5,7 @@
 import { act, cleanup } from '@testing-library/react';
 import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll, beforeEach, vi } from 'vitest';
-import { action, createClient, defineContract, event, type Client } from 'permsocket';
+import { action, createClient, defineContract, event, type Client, type ClientOptions } from 'permsocket';
 import { permsocketServer } from 'permsocket/testing';
 
 export const notesContract = defineContract({
@@ -45,10 +45,10 @@ export function useNotesServer() {
   });
   afterAll(() => msw.close());
 
-  /** A client on the fake; `wait: false` returns it before it has signed in. */
-  async function connect(grants: string[] = [], { wait = true } = {}) {
+  /** A client on the fake; `wait: false` returns it before it has signed in; other options go to createClient. */
+  async function connect(grants: string[] = [], { wait = true, ...options }: { wait?: boolean } & Partial<ClientOptions<NotesContract>> = {}) {
     fake.setGrants(grants);
-    const client = createClient({ url: URL, contract: notesContract, getToken: () => fake.token(), ping: { interval: 0 } });
+    const client = createClient({ url: URL, contract: notesContract, getToken: () => fake.token(), ping: { interval: 0 }, ...options });
     clients.push(client);
     if (!wait) return client;
     await vi.advanceTimersByTimeAsync(0);

@@ -24,6 +24,21 @@ import { chatContract, type ChatContract } from '../../demo/contract';
 const client = createClient({ url: 'ws://permsocket.test/ws', contract: chatContract, getToken: () => 'token', autoConnect: false });
 
 describe('the client API types', () => {
+  it('takes initialPermissions as { version, grants }, a PermissionSet or null, and nothing else', () => {
+    const url = 'ws://permsocket.test/ws';
+    const base = { url, contract: chatContract, getToken: () => 'token', autoConnect: false } as const;
+    createClient({ ...base, initialPermissions: { version: 1, grants: ['chat.view_message'] } });
+    createClient({ ...base, initialPermissions: client.permissions });
+    createClient({ ...base, initialPermissions: null });
+    const wrong = () => {
+      // @ts-expect-error grants are strings
+      createClient({ ...base, initialPermissions: { version: 1, grants: [1] } });
+      // @ts-expect-error a version is required
+      createClient({ ...base, initialPermissions: { grants: [] } });
+    };
+    void wrong;
+  });
+
   it('types on, once and off listeners by event, and on/once return an unsubscribe function', () => {
     expectTypeOf(client.once('state', (state) => expectTypeOf(state).toEqualTypeOf<ConnectionState>())).toEqualTypeOf<() => void>();
     expectTypeOf(client.on('close', (info) => expectTypeOf(info).toEqualTypeOf<{ code: number; reason: string }>())).toEqualTypeOf<() => void>();

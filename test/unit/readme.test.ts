@@ -19,7 +19,7 @@ function documentedDefaults(): Record<string, unknown> {
   const section = readme.split('## Client options')[1]?.split('\n## ')[0] ?? '';
   const out: Record<string, unknown> = {};
   // Literal defaults only: `globalThis.WebSocket` is a description, not a value to compare.
-  for (const match of section.matchAll(/^\| `([\w.]+)` \| `(-?\d+|true|false)` \|/gm)) {
+  for (const match of section.matchAll(/^\| `([\w.]+)` \| `(-?\d+|true|false|null)` \|/gm)) {
     out[match[1]!] = JSON.parse(match[2]!);
   }
   return out;
@@ -34,6 +34,12 @@ describe('the README', () => {
 
   it('documents every default option exactly as the defaults object has it', () => {
     expect(documentedDefaults()).toEqual(flatten(defaults));
+  });
+
+  it('shows the Use example exactly as test/testing/readme-use.ts runs it', () => {
+    const use = readme.split('\n## Use\n')[1]?.split('\n## ')[0] ?? '';
+    const example = readFileSync(new URL('../testing/readme-use.ts', import.meta.url), 'utf8').replace(/^\/\/ @ts-nocheck\n/, '');
+    expect(use.match(/^```ts\n([\s\S]*?)^```$/m)?.[1]).toBe(example);
   });
 
   it.each(['state', 'ready', 'permissions', 'permission-denied', 'auth-error', 'error', 'close'])('documents the %s event', (name) => {

@@ -3,6 +3,7 @@ are checked against contract.json's schemas and the permission by has_perm befor
 import re
 import time
 
+from django.db import IntegrityError, transaction
 from permsocket_django.consumer import ActionError, PermsocketConsumer, action
 
 from .models import ROOMS, Message
@@ -34,10 +35,13 @@ class ChatConsumer(PermsocketConsumer):
         return {"messages": [message.as_wire() for message in reversed(list(newest))]}
 
     @action("chat.send")
-    async def send_message(self, payload):
+    async def send_message(self, payload, ctx):
         room = _room(payload)
-        message = await self.database(self._create, room, payload["text"])
-        await self.publish("chat.message", {"message": message}, resource=f"room:{room}", permission=AUDIENCE)
+        message, created = await self.database(self._create, room, payload["text"], ctx.user, ctx.key)
+        if created:
+            # A re-send answered from the stored message publishes nothing: the first send did,
+            # unless its process died before it could (chat.history has the message either way).
+            await self.publish("chat.message", {"message": message}, resource=f"room:{room}", permission=AUDIENCE)
         return {"message": message}
 
     @action("chat.delete")
@@ -48,8 +52,24 @@ class ChatConsumer(PermsocketConsumer):
         await self.publish("chat.deleted", {"room": room, "id": message_id}, resource=f"room:{room}", permission=AUDIENCE)
         return {}
 
-    def _create(self, room, text):
-        return Message.objects.create(room=room, text=text, user=self.scope["user"], at=int(time.time() * 1000)).as_wire()
+    @staticmethod
+    def _create(room, text, user, key):
+        """(the message, whether this call stored it). The request key is stored with the message
+        in one INSERT under a unique (user, key) constraint, so a re-send of a send that was
+        committed (also by a process that died before answering) gets the stored message back."""
+        if key is not None:
+            stored = Message.objects.filter(user=user, key=key).select_related("user").first()
+            if stored is not None:
+                return stored.as_wire(), False
+        try:
+            with transaction.atomic():
+                message = Message.objects.create(room=room, text=text, user=user, at=int(time.time() * 1000), key=key)
+        except IntegrityError:
+            # The same key committed meanwhile by another process (a re-send to another node).
+            if key is None:
+                raise
+            return Message.objects.select_related("user").get(user=user, key=key).as_wire(), False
+        return message.as_wire(), True
 
     @staticmethod
     def _delete(room, message_id):

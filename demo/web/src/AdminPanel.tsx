@@ -160,8 +160,8 @@ export function AdminPanel({ session }: { session: Session }) {
                   {user.superuser && <span className="tag">superuser</span>}
                   {!user.active && <span className="tag tag-off">inactive</span>}
                 </th>
-                <td>{user.groups.join(', ') || '—'}</td>
-                <td className="grants" data-testid={`grants-${user.name}`}>
+                <td data-label="Groups">{user.groups.join(', ') || '—'}</td>
+                <td className="grants" data-label="Effective grants" data-testid={`grants-${user.name}`}>
                   {user.grants.map((grant) => (
                     <Grant key={grant} grant={grant} />
                   ))}

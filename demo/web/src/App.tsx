@@ -2,6 +2,8 @@
 import { useEffect, useState } from 'react';
 import { ChatScreen } from './ChatScreen';
 import { ConnectionBadge } from './ConnectionBadge';
+import { DevPanel } from './DevPanel';
+import { eventLogOf } from './event-log';
 import { Notifications } from './Notifications';
 import { useClient, useConnectionState, useUser } from './permsocket';
 import type { Session } from './session';
@@ -18,6 +20,8 @@ export function App({ session }: { session: Session }) {
   const user = useUser();
   const state = useConnectionState();
   const toasts = useToasts();
+  // The developer panel's log starts with the app, so it has the first connection's events too.
+  eventLogOf(client);
   // A sign-out on its way to the server (the form waits, so a new sign-in cannot cross it), and
   // why the last one failed, until a retry goes through or someone signs in again.
   const [signingOut, setSigningOut] = useState(false);
@@ -63,6 +67,7 @@ export function App({ session }: { session: Session }) {
           </div>
         )}
       </header>
+      <Toasts />
       <main>
         {user ? (
           <ChatScreen key={user.id} session={session} />
@@ -83,11 +88,11 @@ export function App({ session }: { session: Session }) {
               </div>
             )}
             <SignIn session={session} forbidden={state === 'forbidden'} />
+            <DevPanel />
           </>
         )}
       </main>
       <Notifications />
-      <Toasts />
     </div>
   );
 }

@@ -18,7 +18,9 @@ export function Notifications() {
       toasts.push('error', error.message);
       return;
     }
-    toasts.push('error', error.code === 'forbidden' ? `Forbidden: ${error.message}` : `Signed out: ${error.message}`);
+    // A deactivated account (4403) is explained once, by the sign-in form it lands on.
+    if (error.code === 'forbidden') return;
+    toasts.push('error', `Signed out: ${error.message}`);
   });
   return null;
 }

@@ -17,7 +17,13 @@ export function createChatClient(session: Session): Client<ChatContract> {
     url: () => `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`,
     contract: chatContract,
     getToken: ({ reason }) => session.getToken(reason),
+    // One socket, one token refresh and one permission set for all the app's tabs.
+    shareAcrossTabs: true,
+    // Which part this tab plays, in the console (and why it is alone, over plain http on a LAN).
+    debug: (entry) => entry.kind === 'tabs' && console.info(`[permsocket] this tab: ${entry.role}${entry.reason ? ` (${entry.reason})` : ''}`),
   });
+  // With the token from another tab, this page still had a session: a refusal later says it ended.
+  client.on('ready', () => session.noteSession());
   window.permsocket = client;
   return client;
 }

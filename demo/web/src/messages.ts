@@ -51,7 +51,23 @@ export function draftProblem(text: string): string | undefined {
 const reason = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
 /**
- * The toast for a failed `chat.send` in `room`. `chat.send` is not idempotent: when the connection
+ * Whether a failed request never left this tab (the error's `sent` is false: it waited in the
+ * client's queue through an outage until it timed out or the client stopped), so sending it again
+ * cannot post it twice.
+ */
+export function neverSent(error: unknown): boolean {
+  return (isPermsocketError(error, 'ConnectionLostError') || isPermsocketError(error, 'TimeoutError')) && error.sent === false;
+}
+
+/** What a message that never left this tab says next to its "Send again" button. */
+export function unsentText(error: unknown): string {
+  const why = isPermsocketError(error, 'TimeoutError') ? 'there was no connection in time' : 'the connection was lost';
+  return `Not sent: ${why}, so it never left this tab.`;
+}
+
+/**
+ * The toast for a failed `chat.send` in `room` that may have left this tab (see {@link neverSent}
+ * for one that did not). `chat.send` is not idempotent: when the connection
  * dropped or the answer timed out, the server may have stored the message, so this says so instead
  * of claiming it failed.
  */

@@ -3,6 +3,7 @@
  * cookie the page never sees, so a reload signs in again through POST /auth/refresh.
  */
 import { AuthError, type TokenReason } from 'permsocket';
+import { mayHaveSession, rememberSession } from './session-hint';
 
 /** The session's API, shared by the client's getToken and the admin panel. */
 export interface Session {
@@ -22,6 +23,11 @@ export interface Session {
   currentToken(): Promise<string>;
   /** Gets a new access token through the cookie; throws AuthError when signed out. */
   refresh(): Promise<string>;
+  /**
+   * This page's client signed in, maybe on a token another tab fetched (`shareAcrossTabs`): a
+   * refused refresh from now on means the session ended under the user, who is told so.
+   */
+  noteSession(): void;
 }
 
 interface TokenResponse {
@@ -29,11 +35,14 @@ interface TokenResponse {
   expiresIn: number;
 }
 
+// Strings, not symbols: with `shareAcrossTabs` the leading tab's AuthError reaches the other tabs
+// over a BroadcastChannel, and only a cause that survives structured cloning goes with it.
+
 /** Marks the AuthError that only means "nobody is signed in", which needs no toast. */
-export const NO_SESSION = Symbol('no session');
+export const NO_SESSION = 'permsocket-demo:no-session';
 
 /** Marks the AuthError of a session that ended while in use (refresh refused), which the user is told about. */
-export const SESSION_ENDED = Symbol('session ended');
+export const SESSION_ENDED = 'permsocket-demo:session-ended';
 
 /** Whether an error is the quiet "nobody is signed in" from {@link Session.refresh}. */
 export function isNoSession(error: unknown): boolean {
@@ -51,7 +60,9 @@ export const SESSION_ENDED_MESSAGE = 'Your session ended, sign in again.';
 /**
  * The Web Lock every tab of this origin takes around a request that reads or rotates the refresh
  * cookie: the server takes a rotated cookie presented again for a stolen one and revokes the whole
- * session, so two tabs must never send the same cookie at once.
+ * session, so two tabs must never send the same cookie at once. With `shareAcrossTabs` only the
+ * leading tab calls getToken, but signing in and out happens in whichever tab the user is in (and
+ * may cross the leader's refresh), so the lock stays.
  */
 export const REFRESH_LOCK = 'permsocket-refresh';
 
@@ -129,9 +140,12 @@ export function createSession(): Session {
 
   function refresh(): Promise<string> {
     refreshing ??= withCookieLock(async () => {
+      // Nobody signed in in this browser: the server would answer 401, so it is not asked.
+      if (!hadSession && !mayHaveSession()) throw new AuthError('signed out', { cause: NO_SESSION });
       const response = await cookieFetch('/auth/refresh', { method: 'POST' });
       if (response.status === 401) {
         token = null;
+        rememberSession(false);
         const ended = hadSession;
         hadSession = false;
         throw ended ? new AuthError(SESSION_ENDED_MESSAGE, { cause: SESSION_ENDED }) : new AuthError('signed out', { cause: NO_SESSION });
@@ -139,6 +153,7 @@ export function createSession(): Session {
       if (!response.ok) throw new Error(`POST /auth/refresh answered ${response.status}`);
       token = await readToken(response);
       hadSession = true;
+      rememberSession(true);
       return token;
     }).finally(() => {
       refreshing = null;
@@ -163,6 +178,7 @@ export function createSession(): Session {
         if (!response.ok) throw new Error(`Signing in failed (HTTP ${response.status}).`);
         token = await readToken(response);
         hadSession = true;
+        rememberSession(true);
       });
     },
     async logout() {
@@ -177,6 +193,8 @@ export function createSession(): Session {
           throw new Error('Sign-out failed (the server could not be reached).', { cause: error });
         }
         if (!response.ok) throw new Error(`Sign-out failed (HTTP ${response.status}).`);
+        // Only a confirmed sign-out drops the hint: otherwise a reload may still find the session.
+        rememberSession(false);
       });
     },
     async getToken(reason) {
@@ -187,5 +205,8 @@ export function createSession(): Session {
       return token ?? refresh();
     },
     refresh,
+    noteSession() {
+      hadSession = true;
+    },
   };
 }

@@ -21,8 +21,10 @@ export interface ToastStore {
   list(): readonly Toast[];
 }
 
-const LIFETIME_MS = 8000;
-const MAX_SHOWN = 5;
+/** How long a toast stays: a confirmation briefly, a refusal or an error long enough to read. */
+export const LIFETIME_MS: Record<ToastKind, number> = { info: 3000, denied: 5000, error: 6000 };
+/** At most this many at once: an older one gives way to a new one. */
+export const MAX_SHOWN = 3;
 
 /** Creates an empty toast store. */
 export function createToastStore(): ToastStore {
@@ -39,9 +41,9 @@ export function createToastStore(): ToastStore {
     changed();
   }
 
-  function expireLater(id: number) {
+  function expireLater(id: number, kind: ToastKind) {
     clearTimeout(timers.get(id));
-    timers.set(id, setTimeout(() => dismiss(id), LIFETIME_MS));
+    timers.set(id, setTimeout(() => dismiss(id), LIFETIME_MS[kind]));
   }
 
   return {
@@ -50,7 +52,7 @@ export function createToastStore(): ToastStore {
       const same = toasts.find((toast) => toast.kind === kind && toast.text === text);
       if (same) {
         toasts = toasts.map((toast) => (toast === same ? { ...toast, count: toast.count + 1 } : toast));
-        expireLater(same.id);
+        expireLater(same.id, kind);
       } else {
         const toast = { id: nextId++, kind, text, count: 1 };
         const dropped = toasts.slice(0, Math.max(0, toasts.length - MAX_SHOWN + 1));
@@ -59,7 +61,7 @@ export function createToastStore(): ToastStore {
           timers.delete(old.id);
         }
         toasts = [...toasts.slice(dropped.length), toast];
-        expireLater(toast.id);
+        expireLater(toast.id, kind);
       }
       changed();
     },

@@ -5,7 +5,7 @@
 import { useEffect, useRef, useState } from 'react';
 import { isPermsocketError } from 'permsocket';
 import type { Message } from '../../contract';
-import { applyHistory, deleteLeftItGone, mergeMessages, sendFailureText, startTracking } from './messages';
+import { applyHistory, deleteLeftItGone, mergeMessages, neverSent, sendFailureText, startTracking, unsentText } from './messages';
 import { useCan, useClient, useClientEvent, useEvent } from './permsocket';
 import { useToasts, type ToastStore } from './toast-store';
 
@@ -13,6 +13,11 @@ import { useToasts, type ToastStore } from './toast-store';
 export interface PendingMessage {
   localId: number;
   text: string;
+}
+
+/** A message that never left this tab (an outage), kept with the reason until sent again or discarded. */
+export interface UnsentMessage extends PendingMessage {
+  reason: string;
 }
 
 let nextLocalId = 1;
@@ -32,6 +37,9 @@ export function useRoomMessages(room: string) {
   const canView = useCan('chat.history', { room });
   const [messages, setMessages] = useState<Message[]>([]);
   const [pending, setPending] = useState<PendingMessage[]>([]);
+  const [unsent, setUnsent] = useState<UnsentMessage[]>([]);
+  // Ids already sent again: a second click before the list re-renders must not send twice.
+  const resent = useRef(new Set<number>());
   const [connections, setConnections] = useState(0);
   // What arrived and what was deleted while the current history request is in flight.
   const tracking = useRef<ReturnType<typeof startTracking> | null>(null);
@@ -84,7 +92,10 @@ export function useRoomMessages(room: string) {
     if (data.room === room) gone(data.id);
   });
 
-  /** Sends `text`; resolves false when it failed (after the toast), so the composer can give it back. */
+  /**
+   * Sends `text`; resolves false when it failed (after the toast), so the composer can give it
+   * back. One that never left this tab is kept in the list instead, with "Send again".
+   */
   async function send(text: string): Promise<boolean> {
     const localId = nextLocalId++;
     setPending((list) => [...list, { localId, text }]);
@@ -94,6 +105,10 @@ export function useRoomMessages(room: string) {
       arrived(message);
       return true;
     } catch (error) {
+      if (neverSent(error)) {
+        setUnsent((list) => [...list, { localId, text, reason: unsentText(error) }]);
+        return true;
+      }
       report(toasts, sendFailureText(room, error), error);
       return false;
     } finally {
@@ -113,5 +128,18 @@ export function useRoomMessages(room: string) {
     }
   }
 
-  return { canView, messages, pending, send, remove };
+  /** Sends an unsent message again, once: it leaves the unsent list before the request starts. */
+  function resend(localId: number) {
+    const item = unsent.find((candidate) => candidate.localId === localId);
+    if (!item || resent.current.has(localId)) return;
+    resent.current.add(localId);
+    setUnsent((list) => list.filter((candidate) => candidate.localId !== localId));
+    void send(item.text);
+  }
+
+  function discard(localId: number) {
+    setUnsent((list) => list.filter((candidate) => candidate.localId !== localId));
+  }
+
+  return { canView, messages, pending, unsent, send, resend, discard, remove };
 }
