@@ -21,6 +21,7 @@ import type { DrillPace, DrillSize } from './drill-pace';
 import { checkQuiet, Reconnects, runRestarts, type RestartRecord } from './drill-restarts';
 import { checkStoredTexts, type StoredSends } from './drill-stored-sends';
 import { drillTraffic, sdkDrillClient, type DrillClient } from './drill-traffic';
+import { violationList } from './drill-violations';
 import { KeyedClient } from './keyed-client';
 import { chatClient, waitFor } from './sdk-clients';
 import { freePort } from './server-process';
@@ -70,11 +71,7 @@ async function signIn(server: DjangoServer, username: string): Promise<string> {
 /** Runs the drill; never throws for a violation, it reports them. */
 export async function runDjangoDrill(options: DjangoDrillOptions): Promise<DjangoDrillReport> {
   const pace = { ...DJANGO_SOAK_PACE, ...options };
-  const violations: string[] = [];
-  const violate = (message: string) => {
-    if (violations.length < 200) violations.push(message);
-    options.log(`VIOLATION ${message}`);
-  };
+  const { violations, violate } = violationList(options.log);
   const server = djangoServer(await freePort(), { ACCESS_TOKEN_TTL: '3600', LOGIN_RATE_LIMIT: 'off', RATE_LIMIT: 'off' });
   const clients: CountingClient[] = [];
   const reconnects = new Reconnects();

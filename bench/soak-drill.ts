@@ -27,6 +27,7 @@ import type { DrillPace, DrillSize } from './drill-pace';
 import { checkQuiet, Reconnects, runRestarts, type RestartRecord } from './drill-restarts';
 import { checkStoredTexts, type StoredSends } from './drill-stored-sends';
 import { drillTraffic, sdkDrillClient } from './drill-traffic';
+import { violationList } from './drill-violations';
 import { startReferenceServer } from './reference-server';
 import { chatClient, waitFor } from './sdk-clients';
 import { freePort } from './server-process';
@@ -94,11 +95,7 @@ function heapUsed(): number {
 /** Runs the drill; never throws for a violation, it reports them. */
 export async function runDrill(options: DrillOptions): Promise<DrillReport> {
   const pace = { ...SOAK_PACE, ...options };
-  const violations: string[] = [];
-  const violate = (message: string) => {
-    if (violations.length < 200) violations.push(message);
-    options.log(`VIOLATION ${message}`);
-  };
+  const { violations, violate } = violationList(options.log);
   const server = await startReferenceServer({ port: await freePort(), raiseFileLimit: true });
   const clients: Client<ChatContract>[] = [];
   const reconnects = new Reconnects();
