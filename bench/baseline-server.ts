@@ -80,7 +80,7 @@ if (mode === 'ws') {
     },
     (who) => users.permissionsVersion(Number(who.id)),
   );
-  const context = { permissions: createPermissionSet(1, []), signal: new AbortController().signal, requestId: 'r', connectionId: 'c' };
+  const context = { permissions: createPermissionSet(1, []), signal: new AbortController().signal, requestId: 'r', connectionId: 'c', key: undefined, keyHandled: () => {} };
   io.on('connection', (socket) => {
     const user = socket.data.user as { id: number; name: string };
     socket.on('chat.history', (payload: unknown, ack: (answer: unknown) => void) => {

@@ -129,7 +129,7 @@ export async function permissionSection(counts: PermissionCounts, sdkP50: number
       (who) => users.permissionsVersion(Number(who.id)),
     );
     const permission = () => checkAction(definition, payload, (cache.get(user) as UserPermissions).set).allowed;
-    const context = { user, permissions: createPermissionSet(1, []), signal: new AbortController().signal, requestId: 'r', connectionId: 'c' };
+    const context = { user, permissions: createPermissionSet(1, []), signal: new AbortController().signal, requestId: 'r', connectionId: 'c', key: undefined, keyHandled: () => {} };
     const handler = () => handlers['chat.history'](payload as { room: string }, context);
     const permissionUs: number[] = [];
     const handlerUs: number[] = [];

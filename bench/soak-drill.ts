@@ -5,8 +5,11 @@
  *
  * - every request settles exactly once, resolved or rejected with a typed PermsocketError, and
  *   none is left pending past its timeout;
- * - a non-idempotent request (`chat.send`, each with a unique text) is never applied twice, and
- *   every one that resolved is stored exactly once (read back from the SQLite file);
+ * - a non-idempotent request (`chat.send`, each with a unique text) is never applied twice (no text
+ *   and no request key stored twice), and every one that resolved is stored exactly once (read
+ *   back from the SQLite file);
+ * - with request keys (the reference server offers them), every request resolves: one in flight at
+ *   a kill is re-sent with its key after the next `auth.ok`, none is rejected for a lost connection;
  * - every client is ready again after each restart, within a bounded number of attempts, and
  *   makes none once the server stays up (no reconnect loop);
  * - the server's memory after the drill is back near its level before it, and the clients'
@@ -46,6 +49,11 @@ export interface DrillOptions {
   readyWaitMs: number;
   /** Most connection attempts one client may make per restart before it counts as looping. */
   maxAttemptsPerRestart: number;
+  /**
+   * Whether every request must resolve (request keys on): any rejection is then a violation.
+   * @default true
+   */
+  everyResolved?: boolean;
   /** Progress lines. */
   log: (line: string) => void;
 }
@@ -66,8 +74,26 @@ export interface RestartRecord {
 /** What a drill found. */
 export interface DrillReport {
   restarts: RestartRecord[];
-  requests: { total: number; resolved: number; rejected: Record<string, number> };
-  sends: { resolved: number; unresolved: number; appliedThoughUnresolved: number; duplicates: number; resolvedButMissing: number };
+  requests: {
+    total: number;
+    resolved: number;
+    rejected: Record<string, number>;
+    lostConnection: number;
+    /** Made before a restart and resolved after it: carried across the drop (re-sent, or queued). */
+    acrossRestart: number;
+  };
+  sends: {
+    resolved: number;
+    unresolved: number;
+    appliedThoughUnresolved: number;
+    /** Texts stored more than once. */
+    duplicates: number;
+    /** Request keys stored more than once for one user. */
+    keyDuplicates: number;
+    /** Messages stored with a request key (every send the SDK made to a server with keys). */
+    keyed: number;
+    resolvedButMissing: number;
+  };
   memory: { serverRssBefore: number; serverRssAfter: number; clientHeapBefore: number; clientHeapAfter: number };
   /** Every broken promise, in words; empty when the drill passed. */
   violations: string[];
@@ -125,6 +151,8 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
   const unresolvedTexts: string[] = [];
   let total = 0;
   let resolved = 0;
+  let acrossRestart = 0;
+  let lastKillAt = Number.NEGATIVE_INFINITY;
   let running = true;
   const restarts: RestartRecord[] = [];
   const memory = { serverRssBefore: 0, serverRssAfter: 0, clientHeapBefore: 0, clientHeapAfter: 0 };
@@ -135,6 +163,7 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
     pending.delete(request);
     if (error === undefined) {
       resolved++;
+      if (request.startedAt < lastKillAt) acrossRestart++;
       if (request.text !== undefined) resolvedTexts.push(request.text);
       return;
     }
@@ -212,6 +241,7 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
       const before = [...attempts];
       const pendingAtKill = pending.size;
       const killedAt = performance.now();
+      lastKillAt = killedAt;
       await server.process.kill(signal);
       await server.process.start();
       const upAt = performance.now();
@@ -252,7 +282,11 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
 
     const sends = checkStoredSends(server.database, resolvedTexts, unresolvedTexts, violate);
     if (resolved === 0) violate('no request resolved at all');
-    return { restarts, requests: { total, resolved, rejected }, sends, memory, violations };
+    const lostConnection = rejected.ConnectionLostError ?? 0;
+    if ((options.everyResolved ?? true) && resolved !== total) {
+      violate(`${total - resolved} of ${total} requests did not resolve (${JSON.stringify(rejected)}); with request keys every one must`);
+    }
+    return { restarts, requests: { total, resolved, rejected, lostConnection, acrossRestart }, sends, memory, violations };
   } finally {
     running = false;
     clearInterval(watchdog);
@@ -289,6 +323,10 @@ function checkStoredSends(file: string, resolvedTexts: string[], unresolvedTexts
         violate(`"${text}" was applied ${times} times`);
       }
     }
+    const keyDuplicates = db.prepare('SELECT COUNT(*) FROM (SELECT 1 FROM messages WHERE request_key IS NOT NULL GROUP BY user, request_key HAVING COUNT(*) > 1)').pluck().get() as number;
+    if (keyDuplicates > 0) violate(`${keyDuplicates} request keys were stored more than once`);
+    const keyed = db.prepare("SELECT COUNT(*) FROM messages WHERE text LIKE 'soak-%' AND request_key IS NOT NULL").pluck().get() as number;
+    if (keyed !== stored.size) violate(`${stored.size - keyed} of ${stored.size} stored sends carry no request key`);
     let resolvedButMissing = 0;
     for (const text of resolvedTexts) {
       if (!stored.has(text)) {
@@ -297,7 +335,7 @@ function checkStoredSends(file: string, resolvedTexts: string[], unresolvedTexts
       }
     }
     const appliedThoughUnresolved = unresolvedTexts.filter((text) => stored.has(text)).length;
-    return { resolved: resolvedTexts.length, unresolved: unresolvedTexts.length, appliedThoughUnresolved, duplicates, resolvedButMissing };
+    return { resolved: resolvedTexts.length, unresolved: unresolvedTexts.length, appliedThoughUnresolved, duplicates, keyDuplicates, keyed, resolvedButMissing };
   } finally {
     db.close();
   }

@@ -34,7 +34,9 @@ const report = await runDrill({
   kills,
   terms: 1,
   seed,
-  requestTimeoutMs: 5_000,
+  // As long as the drill lets a restart take (readyWaitMs): on a busy machine a restart and the
+  // backoff after it took up to 10 s, and a request must be able to outlive one to resolve.
+  requestTimeoutMs: 30_000,
   trafficMs: [300, 2_500],
   pauseMs: [20, 200],
   sendShare: 0.5,
@@ -47,8 +49,8 @@ const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
 const lines = [
   '',
   `soak: ${clients} clients, ${kills} SIGKILL + 1 SIGTERM restarts, seed ${seed}, ${((Date.now() - begin) / 1000).toFixed(0)} s`,
-  `requests: ${report.requests.total} made, ${report.requests.resolved} resolved, rejected: ${JSON.stringify(report.requests.rejected)}`,
-  `chat.send: ${report.sends.resolved} resolved and stored once; ${report.sends.unresolved} rejected (${report.sends.appliedThoughUnresolved} of them applied before the connection dropped); duplicates ${report.sends.duplicates}`,
+  `requests: ${report.requests.total} made, ${report.requests.resolved} resolved (${report.requests.acrossRestart} of them made before a restart and answered after it), ${report.requests.total - report.requests.resolved} rejected (${report.requests.lostConnection} for a lost connection; by error ${JSON.stringify(report.requests.rejected)})`,
+  `chat.send: ${report.sends.resolved} resolved, each stored once with its key (${report.sends.keyed} keyed rows); ${report.sends.unresolved} rejected (${report.sends.appliedThoughUnresolved} of them applied anyway); applied twice: ${report.sends.duplicates + report.sends.keyDuplicates} (${report.sends.duplicates} texts, ${report.sends.keyDuplicates} keys stored twice)`,
   `restarts: slowest all-ready ${Math.round(Math.max(...report.restarts.map((r) => r.readyMs)))} ms, most attempts by one client in one restart ${Math.max(...report.restarts.map((r) => r.maxAttempts))}`,
   `server RSS ${mib(report.memory.serverRssBefore)} before, ${mib(report.memory.serverRssAfter)} after; client heap ${mib(report.memory.clientHeapBefore)} before, ${mib(report.memory.clientHeapAfter)} after`,
   report.violations.length === 0 ? 'PASS: no violations' : `FAIL: ${report.violations.length} violations:\n  ${report.violations.join('\n  ')}`,

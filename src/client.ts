@@ -12,7 +12,7 @@ import { createListeners } from './listeners';
 import { createLiveness } from './liveness';
 import { resolveOptions, type ClientOptions } from './options';
 import { EMPTY_PERMISSIONS, createPermissionSet, type PermissionSet } from './permissions';
-import { parseServerFrame, type AuthOkFrame, type CloseCode, type ClientFrame, type WireError } from './protocol';
+import { parseServerFrame, type KEYS_FEATURE, type AuthOkFrame, type CloseCode, type ClientFrame, type WireError } from './protocol';
 import { decideOnClose } from './reconnect';
 import { createRequests } from './requests';
 import { createSession } from './session';
@@ -41,12 +41,14 @@ export function createClient<C extends Contract>(options: ClientOptions<C>): Cli
   let permissions: PermissionSet = initialPermissions;
   let lastServerError: WireError | null = null;
   let terminalError: PermsocketError | null = null;
+  // From the last auth.ok: whether the server honours request keys (requests then carry them).
+  let keys: boolean | undefined;
 
   const connection = createConnection({ retry, debug, moved_: () => (emit('state', connection.state_), emit('change')), wokeReady_: sendPing });
   const session = createSession({ getToken: options.getToken, timeout: requestTimeout, refreshSkew, retry, refreshDue_: () => void refresh() });
   const liveness = createLiveness({ ...ping, ping_: sendPing, dead_: () => replace((4000 satisfies typeof CloseCode.PingTimeout), 'no answer to ping', false) });
   // A server-rendered snapshot may be stale: requests are checked against the server's, not against it.
-  const requests = createRequests({ ready_: () => connection.state_ === 'ready', permissions_: () => (permissions === initialPermissions ? EMPTY_PERMISSIONS : permissions), send_: send, denied_: (d) => emit('permission-denied', d) }, maxQueued);
+  const requests = createRequests({ ready_: () => connection.state_ === 'ready', permissions_: () => (permissions === initialPermissions ? EMPTY_PERMISSIONS : permissions), send_: send, keys_: () => keys, denied_: (d) => emit('permission-denied', d) }, maxQueued);
   const transport = createTransport({
     url_: connection.urlProvider_(prepare, failed),
     WebSocket: options.WebSocket,
@@ -118,6 +120,7 @@ export function createClient<C extends Contract>(options: ClientOptions<C>): Cli
 
   function onAuthOk(frame: AuthOkFrame) {
     const meaning = session.accept_(frame);
+    keys = frame.features?.includes('keys' satisfies typeof KEYS_FEATURE);
     const snapshot = createPermissionSet(frame.perms.version, frame.perms.grants);
     if (meaning === 'refreshed' && connection.state_ === 'ready') return setPermissions(snapshot);
     if (meaning !== 'signed-in' || connection.state_ !== 'authenticating') return;

@@ -13,6 +13,10 @@ export const MAX_FRAME_BYTES = 65536;
 export const MAX_TOKEN_BYTES = 8192;
 /** Longest request id, in characters. */
 export const MAX_REQUEST_ID_LENGTH = 64;
+/** Longest request key (`req.key`), in characters. */
+export const MAX_REQUEST_KEY_LENGTH = 64;
+/** The `auth.ok.features` entry of a server that honours request keys (PROTOCOL.md, "Request keys"). */
+export const KEYS_FEATURE = 'keys';
 
 /** WebSocket close codes used by the protocol, standard ones and the 4xxx application ones. */
 export const CloseCode = {
@@ -100,6 +104,12 @@ export interface RequestFrame {
   id: string;
   action: string;
   payload: unknown;
+  /**
+   * The request's key: the same on every re-send of this request, so a server that lists
+   * `"keys"` in `auth.ok.features` answers a repeat with the first answer instead of running it
+   * twice. 1-64 characters; absent for a server without keys (undefined, which JSON leaves out).
+   */
+  key?: string | undefined;
 }
 /** Client -> server: a liveness probe. */
 export interface PingFrame {
@@ -117,6 +127,8 @@ export interface AuthOkFrame {
   /** The server's clock, unix milliseconds. */
   now: number;
   perms: PermissionSnapshot;
+  /** What the server supports beyond the base protocol: `"keys"` ({@link KEYS_FEATURE}); absent means none. */
+  features?: string[];
 }
 /** Server -> client: the user's permission set changed (a full snapshot). */
 export interface PermsFrame extends PermissionSnapshot {
@@ -235,6 +247,7 @@ const serverShapes: Record<string, Shape> = {
     exp: NUMBER,
     now: NUMBER,
     perms: { version: NUMBER, grants: GRANTS },
+    features: optional(GRANTS),
   },
   perms: { version: NUMBER, grants: GRANTS },
   res: { id: STRING, ok: [(v) => typeof v === 'boolean', 'a boolean'] },
@@ -291,10 +304,16 @@ export function isRequestId(id: unknown): id is string {
   return typeof id === 'string' && id.length >= 1 && id.length <= MAX_REQUEST_ID_LENGTH;
 }
 
+/** Whether `key` is a usable request key: a string of 1 to 64 characters. */
+export function isRequestKey(key: unknown): key is string {
+  return typeof key === 'string' && key.length >= 1 && key.length <= MAX_REQUEST_KEY_LENGTH;
+}
+
 /**
  * Parses and validates one frame received by a server, and says what to do with a bad one:
  * oversize -> close 1009; not a JSON object, unknown type or bad request id -> close 4400; a `req`
- * with a good id but no action -> a `res` error `bad_request`. An `auth` or `auth.refresh` without
+ * with a good id but no action, or with a `key` that is not a string of 1-64 characters -> a
+ * `res` error `bad_request`. An `auth` or `auth.refresh` without
  * a string token comes out with token '' for verification to refuse (4401). Whether a frame is allowed in the connection's current state
  * (for example a `req` before `auth.ok`) is the server's decision, not the parser's.
  */
@@ -322,8 +341,15 @@ export function parseClientFrame(text: string): ParsedClientFrame {
         const message = `"req" expects 'action' to be a non-empty string, got ${describe(frame.action)}`;
         return { ok: false, action: 'reply', id: frame.id, errorCode: ErrorCode.BadRequest, message };
       }
+      const key = frame.key;
+      if (key !== undefined && !isRequestKey(key)) {
+        const message = `"req" expects 'key' to be a string of 1-${MAX_REQUEST_KEY_LENGTH} characters when present, got ${describeId(key)}`;
+        return { ok: false, action: 'reply', id: frame.id, errorCode: ErrorCode.BadRequest, message };
+      }
       // JSON cannot carry `undefined`: a request without a payload arrives as null.
-      return { ok: true, frame: { type: 'req', id: frame.id, action: frame.action, payload: frame.payload ?? null } };
+      const request: RequestFrame = { type: 'req', id: frame.id, action: frame.action, payload: frame.payload ?? null };
+      if (key !== undefined) request.key = key;
+      return { ok: true, frame: request };
     }
     default:
       return bad(`unknown frame type "${String(frame.type).slice(0, 64)}"`);

@@ -26,6 +26,8 @@ class PendingRequest extends Deadline<unknown> {
   declare sent_: boolean;
   /** Whether it was already re-sent once after a lost connection. */
   declare resent_: boolean;
+  /** Its key (the id of its first send to a server with keys), kept for the re-send. */
+  declare key_: string | undefined;
   declare readonly action_: string;
   declare readonly payload_: unknown;
   declare readonly definition_: ActionDefinition<unknown, unknown>;
@@ -54,6 +56,8 @@ export interface RequestsHost {
   /** The current permission snapshot. */
   permissions_(): PermissionSet;
   send_(frame: RequestFrame): void;
+  /** Whether the last `auth.ok` listed the `keys` feature: requests then carry keys and any is re-sent. */
+  keys_(): boolean | undefined;
   /** A request was refused for a missing permission (the `permission-denied` event). */
   denied_(denial: PermissionDenial): void;
 }
@@ -70,21 +74,29 @@ export interface Requests {
   /** Settles the request a `res` frame answers; an unknown or late id is ignored. */
   answer_(frame: ResultOkFrame | ResultErrorFrame): void;
   /**
-   * The socket dropped: requests in flight are rejected with ConnectionLostError, except
-   * idempotent ones not yet re-sent, which go back to the front of the queue.
+   * The socket dropped: requests in flight are rejected with ConnectionLostError, except those
+   * not yet re-sent that are idempotent or were sent with a key, which go back to the front of
+   * the queue (one with a key only, if the next `auth.ok` has no keys, is rejected then instead).
    */
   connectionLost_(): void;
   /** Rejects everything queued and in flight (the client entered a terminal state). */
   rejectAll_(error: (action: string, sent: boolean) => Error): void;
 }
 
+const lostError = (request: PendingRequest, why: string) =>
+  new ConnectionLostError(`the connection dropped before "${request.action_}" was answered; it was not re-sent because ${why}`, {
+    action: request.action_,
+    sent: true,
+  });
+
 /** Creates the requests of one client; `maxQueued` bounds the offline queue. */
 export function createRequests(host: RequestsHost, maxQueued: number): Requests {
   let queue: PendingRequest[] = [];
   const inflight = new Map<string, PendingRequest>();
   let counter = 0;
-  // A prefix per client makes ids readable in server logs and unique across clients' tabs.
-  const prefix = Math.random().toString(36).slice(2, 8);
+  // A random prefix per client (about 52 bits) makes ids, and so keys, unique across a user's
+  // clients and page loads: a key must not meet another request's key of the same user.
+  const prefix = Math.random().toString(36).slice(2);
   const forget = (request: PendingRequest) => {
     if (request.id_ !== undefined) inflight.delete(request.id_);
     const at = queue.indexOf(request);
@@ -105,11 +117,16 @@ export function createRequests(host: RequestsHost, maxQueued: number): Requests 
   function dispatch(request: PendingRequest, checked?: boolean) {
     const error = !checked && refused(request);
     if (error) return request.reject(error);
+    const keys = host.keys_();
+    // Re-sent for its key alone: without keys now, sending it again could apply it twice.
+    if (request.resent_ && !keys && !request.definition_.idempotent) return request.reject(lostError(request, 'the action is not idempotent'));
     const id = `${prefix}${(++counter).toString(36)}`;
     request.id_ = id;
     request.sent_ = true;
     inflight.set(id, request);
-    host.send_({ type: 'req', id, action: request.action_, payload: request.payload_ ?? null });
+    // The key is the request's first id: unique per client, and across clients by the prefix. An
+    // undefined key is left out of the JSON: a server without keys sees the frame as before.
+    host.send_({ type: 'req', id, action: request.action_, payload: request.payload_ ?? null, key: keys ? (request.key_ ??= id) : undefined });
   }
 
   return {
@@ -147,18 +164,10 @@ export function createRequests(host: RequestsHost, maxQueued: number): Requests 
       for (const [id, request] of [...inflight]) {
         inflight.delete(id);
         request.id_ = undefined;
-        if (request.definition_.idempotent && !request.resent_) {
+        if ((request.definition_.idempotent || request.key_) && !request.resent_) {
           request.resent_ = true;
           retry.push(request);
-        } else {
-          const why = request.resent_ ? 'it had been re-sent once already' : 'the action is not idempotent';
-          request.reject(
-            new ConnectionLostError(`the connection dropped before "${request.action_}" was answered; it was not re-sent because ${why}`, {
-              action: request.action_,
-              sent: true,
-            }),
-          );
-        }
+        } else request.reject(lostError(request, request.resent_ ? 'it had been re-sent once already' : 'the action is not idempotent'));
       }
       queue = [...retry, ...queue];
     },

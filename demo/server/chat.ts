@@ -38,10 +38,12 @@ export function createChatHandlers(messages: MessageStore, publish: PublishEvent
       requireRoom(room);
       return { messages: messages.history(room) };
     },
-    'chat.send': ({ room, text }, { user }) => {
+    // The key is stored with the message: a send re-sent after a crash between the insert and the
+    // answer gets the stored message back, and the room hears about it once.
+    'chat.send': ({ room, text }, { user, key }) => {
       requireRoom(room);
-      const message = messages.add(room, text, user.name, Date.now());
-      announce(publish('chat.message', { message }, roomAudience(room)));
+      const { message, created } = messages.add(room, text, user.name, Date.now(), key);
+      if (created) announce(publish('chat.message', { message }, roomAudience(room)));
       return { message };
     },
     'chat.delete': ({ room, id }) => {

@@ -93,6 +93,12 @@ const MIGRATIONS: readonly string[] = [
          OR id IN (SELECT ug.user_id FROM user_groups ug JOIN group_grants gg ON gg.group_id = ug.group_id WHERE gg.permission_id = NEW.id);
   END;
   `,
+  // Request keys (PROTOCOL.md): a send stores its key in the same row, so a send re-sent after a
+  // crash between the insert and the answer finds its message instead of adding it again.
+  `
+  ALTER TABLE messages ADD COLUMN request_key TEXT;
+  CREATE UNIQUE INDEX messages_by_request_key ON messages (user, request_key) WHERE request_key IS NOT NULL;
+  `,
 ];
 
 /** The seeded users of the reference app (PROTOCOL.md). */

@@ -4,7 +4,7 @@
  * the process entry (main.ts), by in-process tests and by the benchmarks.
  */
 import { createServer } from 'node:http';
-import { ForbiddenError, AuthenticationError, createServer as createPermsocketServer, hs256, memoryHub, redisHub } from 'permsocket/server';
+import { ForbiddenError, AuthenticationError, createServer as createPermsocketServer, hs256, memoryHub, memoryKeys, redisHub, redisKeys } from 'permsocket/server';
 import { chatContract } from '../contract';
 import { createAdminRoute } from './admin-routes';
 import { createAuthRoutes } from './auth-routes';
@@ -78,6 +78,9 @@ export async function startServer(config: ServerConfig, log: Logger = createLogg
     hub: config.redisUrl
       ? redisHub({ url: config.redisUrl, onError: (error) => log('redis.error', { message: error.message }) })
       : memoryHub(),
+    // A repeat within 10 minutes is answered from here; chat.send also stores its key in SQLite,
+    // which survives a crash that this window does not.
+    keys: config.redisUrl ? redisKeys({ url: config.redisUrl }) : memoryKeys(),
     logger: log,
   });
   publish = (name, data, audience) => ps.publish(name, data, audience);

@@ -12,6 +12,7 @@ import {
   CloseCode,
   ErrorCode,
   SUBPROTOCOL,
+  KEYS_FEATURE,
   closeErrorCode,
   encodeFrame,
   parseClientFrame,
@@ -20,6 +21,7 @@ import {
   type WireError,
 } from '../protocol';
 import { AuthenticationError, ForbiddenError, RequestError } from './errors';
+import { remembersError, type KeyStore } from './keys';
 import { messageOf, type Logger } from './log';
 import { sameGrants, type PermissionsCache, type UserPermissions } from './permissions-cache';
 import { createTokenBucket, type RateLimit } from './rate-limit';
@@ -34,6 +36,8 @@ export interface ConnectionSettings {
   authTimeout: number;
   rateLimit: RateLimit | false;
   maxBufferedBytes: number;
+  /** Where request keys are remembered; undefined: keys are not offered (no `features`). */
+  keys: KeyStore | undefined;
   log: Logger;
   /** Called once authenticated, and once closed. */
   onReady(connection: LiveConnection): void;
@@ -199,7 +203,9 @@ export function acceptConnection(ws: WebSocket, request: IncomingMessage, settin
     if (!user) return;
     sentVersion = permissions.version;
     sentGrants = permissions.grants;
-    send({ type: 'auth.ok', user, exp: tokenExp, now: Date.now(), perms: { version: permissions.version, grants: [...permissions.grants] } });
+    const frame: ServerFrame = { type: 'auth.ok', user, exp: tokenExp, now: Date.now(), perms: { version: permissions.version, grants: [...permissions.grants] } };
+    if (settings.keys) frame.features = [KEYS_FEATURE];
+    send(frame);
   };
 
   /** Closes for a hook that threw: 4403 for ForbiddenError, else the given code. */
@@ -283,8 +289,12 @@ export function acceptConnection(ws: WebSocket, request: IncomingMessage, settin
 
   type Answer = { ok: true; data: unknown } | { ok: false; error: WireError } | undefined;
   const failure = (code: string, message: string): Answer => ({ ok: false, error: { code, message } });
+  /** Whether a keyed run's answer is kept for repeats: set only where its handler answered. */
+  interface Marks {
+    remember: boolean;
+  }
 
-  const runRequest = async (requestId: string, action: string, payload: unknown): Promise<Answer> => {
+  const runRequest = async (requestId: string, action: string, payload: unknown, key?: string, marks?: Marks): Promise<Answer> => {
     const who = user;
     if (!who) return undefined;
     if (!Object.hasOwn(contract.actions, action)) return failure(ErrorCode.UnknownAction, `unknown action "${action.slice(0, 64)}"`);
@@ -314,14 +324,19 @@ export function acceptConnection(ws: WebSocket, request: IncomingMessage, settin
       return { ok: false, error };
     }
     const handler = handlers[action]!;
+    // The handler's own answers are remembered, unless it stored the key with its effect itself.
+    let handled = false;
+    const context: HandlerContext = { user: who, permissions: permissions.set, signal: signal(), requestId, connectionId: id, key, keyHandled: () => void (handled = true) };
     try {
-      const data = await handler(valid.value, { user: who, permissions: permissions.set, signal: signal(), requestId, connectionId: id });
+      const data = await handler(valid.value, context);
+      if (marks) marks.remember = !handled;
       // JSON has no undefined: a handler that returns nothing answers null.
       return { ok: true, data: data === undefined ? null : data };
     } catch (error) {
       if (error instanceof RequestError) {
         const wire: WireError = { code: error.code, message: error.message };
         if (error.retryAfterMs !== undefined) wire.retryAfterMs = error.retryAfterMs;
+        if (marks) marks.remember = !handled && remembersError(error.code, error.retryAfterMs);
         return { ok: false, error: wire };
       }
       log('ws.internal_error', { user: who.name, action, message: messageOf(error), connection: id });
@@ -329,20 +344,68 @@ export function acceptConnection(ws: WebSocket, request: IncomingMessage, settin
     }
   };
 
-  const onRequest = async (requestId: string, action: string, payload: unknown) => {
+  const run = async (requestId: string, action: string, payload: unknown, key?: string, marks?: Marks): Promise<Answer> => {
+    try {
+      return await runRequest(requestId, action, payload, key, marks);
+    } catch (error) {
+      log('ws.internal_error', { user: user?.name, action: action.slice(0, 64), message: messageOf(error), connection: id });
+      return failure(ErrorCode.Internal, 'internal error');
+    }
+  };
+
+  /** A `res` body without its id (`{"ok":...}`), as the key window keeps it. */
+  const encodeAnswer = (answer: NonNullable<Answer>): string | undefined => {
+    try {
+      return JSON.stringify(answer.ok ? { ok: true, data: answer.data } : { ok: false, error: answer.error });
+    } catch (error) {
+      log('ws.internal_error', { user: user?.name, message: `unserializable res: ${messageOf(error)}`, connection: id });
+      return undefined;
+    }
+  };
+  const INTERNAL_BODY = '{"ok":false,"error":{"code":"internal","message":"internal error"}}';
+
+  /**
+   * A request with a key: the first run of (user, key) runs and its answer is kept; a repeat gets
+   * that answer, waiting for it while the first run is still going (on any connection or node).
+   */
+  const runKeyed = async (requestId: string, action: string, payload: unknown, key: string, keys: KeyStore): Promise<string | undefined> => {
+    const who = user;
+    if (!who) return undefined;
+    let claim;
+    try {
+      claim = await keys.claim(who.id, key, signal());
+    } catch (error) {
+      if (phase !== 'ready') return undefined;
+      // Without the window a repeat could apply twice: refuse rather than guess.
+      log('ws.internal_error', { user: who.name, action: action.slice(0, 64), message: `request keys unavailable: ${messageOf(error)}`, connection: id });
+      return INTERNAL_BODY;
+    }
+    if (!claim.run) return claim.answer;
+    const marks: Marks = { remember: false };
+    const answer = await run(requestId, action, payload, key, marks);
+    const body = answer && (encodeAnswer(answer) ?? INTERNAL_BODY);
+    try {
+      await keys.finish(who.id, key, body, marks.remember && body !== INTERNAL_BODY);
+    } catch (error) {
+      log('ws.internal_error', { user: who.name, action: action.slice(0, 64), message: `request keys unavailable: ${messageOf(error)}`, connection: id });
+    }
+    return body;
+  };
+
+  const onRequest = async (requestId: string, action: string, payload: unknown, key: string | undefined) => {
     if (inFlight.has(requestId)) {
       closeWith(CloseCode.BadRequest, `request id "${requestId}" is already in flight`);
       return;
     }
     inFlight.add(requestId);
     try {
-      let answer: Answer;
-      try {
-        answer = await runRequest(requestId, action, payload);
-      } catch (error) {
-        log('ws.internal_error', { user: user?.name, action: action.slice(0, 64), message: messageOf(error), connection: id });
-        answer = failure(ErrorCode.Internal, 'internal error');
+      const keys = settings.keys;
+      if (key !== undefined && keys) {
+        const body = await runKeyed(requestId, action, payload, key, keys);
+        if (body !== undefined && phase === 'ready') send(`{"type":"res","id":${JSON.stringify(requestId)},${body.slice(1)}`);
+        return;
       }
+      const answer = await run(requestId, action, payload);
       if (!answer || phase !== 'ready') return;
       send(answer.ok ? { type: 'res', id: requestId, ok: true, data: answer.data } : { type: 'res', id: requestId, ok: false, error: answer.error }, inFlight.size === 1);
     } finally {
@@ -381,7 +444,7 @@ export function acceptConnection(ws: WebSocket, request: IncomingMessage, settin
     const frame = parsed.frame;
     if (frame.type === 'ping') send({ type: 'pong' });
     else if (frame.type === 'auth.refresh') background(onRefresh(frame.token));
-    else if (frame.type === 'req') background(onRequest(frame.id, frame.action, frame.payload));
+    else if (frame.type === 'req') background(onRequest(frame.id, frame.action, frame.payload, frame.key));
   };
 
   ws.on('message', (data, isBinary) => {

@@ -13,6 +13,7 @@ import { CloseCode, MAX_FRAME_BYTES, SUBPROTOCOL, encodeFrame } from '../protoco
 import { acceptConnection, type ConnectionSettings, type LiveConnection } from './connection';
 import { ForbiddenError } from './errors';
 import { memoryHub, type HubMessage } from './hub';
+import { memoryKeys } from './keys';
 import { errorLogger, messageOf, redactingLogger } from './log';
 import { andThen, createPermissionsCache, type UserPermissions } from './permissions-cache';
 import type { Audience, DisconnectCode, PermsocketServer, ServerOptions } from './types';
@@ -77,6 +78,7 @@ export function createServer<C extends Contract>(options: ServerOptions<C>): Per
   checkOptions(options);
   const log = redactingLogger(options.logger ?? errorLogger);
   const hub = options.hub ?? memoryHub();
+  const keys = options.keys === false ? undefined : (options.keys ?? memoryKeys());
   const maxPayload = Math.min(positive('maxPayload', options.maxPayload, serverDefaults.maxPayload), MAX_FRAME_BYTES);
   const closeTimeout = positive('closeTimeout', options.closeTimeout, serverDefaults.closeTimeout);
   const interval = options.ping === false ? 0 : positive('ping.interval', options.ping?.interval, serverDefaults.ping.interval);
@@ -97,6 +99,7 @@ export function createServer<C extends Contract>(options: ServerOptions<C>): Per
     authTimeout: positive('authTimeout', options.authTimeout, serverDefaults.authTimeout),
     rateLimit: options.rateLimit ?? serverDefaults.rateLimit,
     maxBufferedBytes: positive('maxBufferedBytes', options.maxBufferedBytes, serverDefaults.maxBufferedBytes),
+    keys,
     log,
     onReady(connection: LiveConnection) {
       const id = connection.user!.id;
@@ -252,7 +255,9 @@ export function createServer<C extends Contract>(options: ServerOptions<C>): Per
       });
     },
     handleUpgrade,
-    ready: () => hub.ready(),
+    ready: async () => {
+      await Promise.all([hub.ready(), keys?.ready?.()]);
+    },
     pushPermissions: (userId) => publishToHub({ kind: 'perms', userId: String(userId) }),
     publish(name, data, audience: Audience) {
       if (!Object.hasOwn(options.contract.events, name)) {
@@ -285,7 +290,7 @@ export function createServer<C extends Contract>(options: ServerOptions<C>): Per
         await Promise.all([...connections].map((connection) => connection.shutdown(closeTimeout)));
         unsubscribe();
         await tail;
-        await hub.close();
+        await Promise.all([hub.close(), keys?.close?.()]);
         wss.close();
       })();
       return closing;

@@ -10,6 +10,7 @@ import type { ActionName, Contract, EventDataOf, EventName, ParsedPayloadOf, Res
 import type { PermissionSet } from '../permissions';
 import type { PermissionSnapshot, UserInfo } from '../protocol';
 import type { Hub } from './hub';
+import type { KeyStore } from './keys';
 import type { Logger } from './log';
 import type { RateLimit } from './rate-limit';
 
@@ -34,6 +35,21 @@ export interface HandlerContext {
   requestId: string;
   /** This connection's id, unique in this process. */
   connectionId: string;
+  /**
+   * The request's key (`req.key`), the same on every re-send of this request; undefined when the
+   * client sent none or `keys` is off. A handler with a durable effect stores it with the effect,
+   * in the same transaction (unique per user), and answers a repeat from what it stored: the key
+   * window in memory does not survive a crash between the effect and the answer.
+   * @example
+   * 'chat.send': ({ room, text }, { user, key }) => ({ message: db.addOnce(user.id, key, room, text) })
+   */
+  key: string | undefined;
+  /**
+   * Says that this handler stored `key` with its effect and answers a repeat itself: the engine
+   * then keeps no copy of this answer in its key window (a repeat while this run is still going
+   * still waits for it). Saves the window's memory for large answers.
+   */
+  keyHandled(): void;
 }
 
 /** One handler per contract action, typed from the contract: it receives the validated payload. */
@@ -120,6 +136,17 @@ export interface ServerOptions<C extends Contract> {
    * @default memoryHub()
    */
   hub?: Hub;
+  /**
+   * Where request keys are remembered (PROTOCOL.md, "Request keys"): a repeat of a key by the same
+   * user gets the first answer instead of running the handler again. `memoryKeys()` for one
+   * process, `redisKeys({ url })` for several nodes, `false` to offer no keys (`auth.ok` then
+   * lists no `keys` feature and clients re-send only idempotent actions). Remembered: a handler's
+   * result and its `RequestError`s except `internal`, `rate_limited` and any with `retryAfterMs`.
+   * Not remembered (a repeat runs again): refusals before the handler (`unknown_action`,
+   * `bad_request`, `permission_denied`: nothing ran) and a handler that threw another error.
+   * @default memoryKeys() (10 minutes, 1,000 keys per user, 100,000 in all)
+   */
+  keys?: KeyStore | false;
   /**
    * Milliseconds `close()` waits for in-flight handlers before aborting their signals and closing.
    * @default 5000

@@ -9,6 +9,7 @@ import type { PermissionSet } from '../permissions';
 import {
   CloseCode,
   ErrorCode,
+  KEYS_FEATURE,
   SUBPROTOCOL,
   closeErrorCode,
   parseClientFrame,
@@ -44,7 +45,13 @@ export interface ConnectionHost {
   handler(action: string): ((payload: unknown, context: FakeHandlerContext) => unknown) | undefined;
   recordRequest(id: string, action: string, payload: unknown): void;
   onHandlerError(error: unknown, action: string): void;
+  /** With the keys option: the answers by request key (one fake user, so the key alone). */
+  readonly keys: Map<string, Promise<Outcome>> | undefined;
 }
+
+type Outcome = { ok: true; data: unknown } | { ok: false; error: WireError };
+/** Most keys the fake remembers; the oldest go first. */
+const MAX_KEYS = 1_000;
 
 /** The controls the server keeps for one live connection. */
 export interface LiveConnection {
@@ -172,6 +179,7 @@ export function acceptConnection(client: MswClient, protocols: string | string[]
       exp: tokenExp,
       now: Date.now(),
       perms: { version: current.version, grants: [...current.grants] },
+      ...(host.keys && { features: [KEYS_FEATURE] }),
     });
   };
 
@@ -225,7 +233,8 @@ export function acceptConnection(client: MswClient, protocols: string | string[]
     send(outcome.ok ? { type: 'res', id, ok: true, data: outcome.data } : { type: 'res', id, ok: false, error: outcome.error });
   };
 
-  const run = async (action: string, payload: unknown): Promise<{ ok: true; data: unknown } | { ok: false; error: WireError }> => {
+  /** Runs a request; `kept` says whether its answer is remembered for its key (the engine's rule). */
+  const run = async (action: string, payload: unknown, key?: string, kept = { value: false }): Promise<Outcome> => {
     const fail = (code: string, message: string, extra?: Partial<WireError>) => ({ ok: false as const, error: { code, message, ...extra } });
     if (!Object.prototype.hasOwnProperty.call(host.contract.actions, action)) {
       return fail(ErrorCode.UnknownAction, `unknown action "${action.slice(0, 64)}"`);
@@ -247,25 +256,43 @@ export function acceptConnection(client: MswClient, protocols: string | string[]
     const handler = host.handler(action);
     if (!handler) return fail(ErrorCode.Internal, `permsocketServer has no handler for "${action}": add one to its handlers`);
     try {
-      const data = await handler(checked.value, { user: { ...host.user }, permissions, signal: lifetime.signal });
+      const context: FakeHandlerContext = { user: { ...host.user }, permissions, signal: lifetime.signal };
+      if (key !== undefined) context.key = key;
+      const data = await handler(checked.value, context);
+      kept.value = true;
       // JSON cannot carry undefined: a handler that returns nothing answers null.
       return { ok: true, data: data === undefined ? null : data };
     } catch (error) {
       const wire = requestErrorOf(error);
+      kept.value = !!wire && wire.code !== 'internal' && wire.code !== 'rate_limited' && wire.retryAfterMs === undefined;
       if (wire) return { ok: false, error: wire };
       host.onHandlerError(error, action);
       return fail(ErrorCode.Internal, 'internal error');
     }
   };
 
-  const onRequest = (id: string, action: string, payload: unknown) => {
+  /** A keyed request: the first answer of its key, waited for while that run goes on. */
+  const runKeyed = (keys: Map<string, Promise<Outcome>>, action: string, payload: unknown, key: string): Promise<Outcome> => {
+    const first = keys.get(key);
+    if (first) return first;
+    const kept = { value: false };
+    const running = run(action, payload, key, kept).then((outcome) => {
+      if (!kept.value) keys.delete(key);
+      return outcome;
+    });
+    keys.set(key, running);
+    if (keys.size > MAX_KEYS) keys.delete(keys.keys().next().value as string);
+    return running;
+  };
+
+  const onRequest = (id: string, action: string, payload: unknown, key: string | undefined) => {
     if (inFlight.has(id)) {
       closeWith(CloseCode.BadRequest, `request id "${id}" is already in flight`);
       return;
     }
     inFlight.add(id);
     host.recordRequest(id, action, payload);
-    void run(action, payload).then((outcome) => {
+    void (host.keys && key !== undefined ? runKeyed(host.keys, action, payload, key) : run(action, payload)).then((outcome) => {
       inFlight.delete(id);
       answer(id, outcome);
     });
@@ -297,7 +324,7 @@ export function acceptConnection(client: MswClient, protocols: string | string[]
     const frame = parsed.frame;
     if (frame.type === 'ping') send({ type: 'pong' });
     else if (frame.type === 'auth.refresh') onRefresh(frame.token);
-    else if (frame.type === 'req') onRequest(frame.id, frame.action, frame.payload);
+    else if (frame.type === 'req') onRequest(frame.id, frame.action, frame.payload, frame.key);
   };
 
   client.addEventListener('message', (event) => {

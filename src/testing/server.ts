@@ -96,6 +96,7 @@ export function permsocketServer<C extends Contract>(contract: C, options: Perms
       if (Object.prototype.hasOwnProperty.call(contract.actions, action)) requests.push({ id, action, payload } as SentRequest<C>);
     },
     onHandlerError,
+    keys: options.keys ? new Map() : undefined,
   };
 
   const open = () => live.filter((connection) => connection.info.closed === null);

@@ -16,6 +16,8 @@ export interface FakeHandlerContext {
   permissions: PermissionSet;
   /** Aborted when that connection closes: a slow handler can stop, its answer would be lost anyway. */
   signal: AbortSignal;
+  /** The request's key (with `keys: true` and a client that sent one), as permsocket/server gives it. */
+  key?: string;
 }
 
 /**
@@ -101,6 +103,15 @@ export interface PermsocketServerOptions<C extends Contract> {
    * @default logs with console.error
    */
   onHandlerError?: (error: unknown, action: string) => void;
+  /**
+   * Offer request keys as permsocket/server does: `auth.ok` lists the `keys` feature, and a
+   * repeated key gets the first answer without running the handler again (the latest 1,000 keys;
+   * transient answers and refusals before the handler are not kept). The client then re-sends
+   * any request in flight at a drop once, with its key. Off, the fake is a server without keys:
+   * only idempotent actions are re-sent.
+   * @default false
+   */
+  keys?: boolean;
 }
 
 /** Options of {@link FakePermsocketServer.token}. */

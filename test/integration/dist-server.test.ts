@@ -8,7 +8,7 @@ import { build } from 'esbuild';
 import { describe, expect, it } from 'vitest';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
-const EXPORTS = 'AuthenticationError,ForbiddenError,RequestError,createServer,hs256,jwks,memoryHub,redisHub,serverDefaults';
+const EXPORTS = 'AuthenticationError,ForbiddenError,RequestError,createServer,hs256,jwks,memoryHub,memoryKeys,memoryKeysDefaults,redisHub,redisKeys,serverDefaults';
 const node = (args: string[]) => execFileSync(process.execPath, args, { cwd: root, encoding: 'utf8' }).trim();
 
 describe('the built permsocket/server', () => {

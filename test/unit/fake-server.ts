@@ -9,6 +9,11 @@ import { vi } from 'vitest';
 import type { ClientFrame, ServerFrame } from 'permsocket/protocol';
 
 export const WS_URL = 'ws://permsocket.test/ws';
+/**
+ * The fake clock's start, on a whole second: tokens carry `exp` in whole seconds, so a start at a
+ * random fraction of a second would move every expiry by up to 1 s from run to run.
+ */
+export const FAKE_NOW = Date.UTC(2026, 0, 1, 12, 0, 0);
 /** A port where nothing listens: the OS refuses the connection. */
 export const REFUSED_URL = 'ws://127.0.0.1:1/ws';
 

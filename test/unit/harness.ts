@@ -2,7 +2,7 @@
 import { afterAll, afterEach, beforeAll, beforeEach, vi } from 'vitest';
 import { createClient, type Client, type ClientOptions, type ConnectionState } from 'permsocket';
 import { chatContract, type ChatContract } from '../../demo/contract';
-import { WS_URL, createFakeServer, jwt, nowSeconds } from './fake-server';
+import { FAKE_NOW, WS_URL, createFakeServer, jwt, nowSeconds } from './fake-server';
 
 /** Starts the fake server for this test file, with fake timers in every test. */
 export function useFakeServer() {
@@ -10,7 +10,7 @@ export function useFakeServer() {
   const clients: Client<ChatContract>[] = [];
   beforeAll(() => server.listen());
   afterAll(() => server.close());
-  beforeEach(() => vi.useFakeTimers());
+  beforeEach(() => vi.useFakeTimers({ now: FAKE_NOW }));
   afterEach(() => {
     for (const client of clients.splice(0)) client.close();
     vi.useRealTimers();

@@ -1,0 +1,176 @@
+/**
+ * The key window: what the engine remembers of keyed requests (PROTOCOL.md, "Request keys"), so
+ * that a request re-sent with the same key after a lost connection gets the first answer instead
+ * of running twice. {@link memoryKeys} serves one process; `redisKeys` several nodes.
+ * @packageDocumentation
+ */
+
+/**
+ * What {@link KeyStore.claim} found: `run` (nobody ran this key: the caller runs it and then calls
+ * `finish`), or the encoded answer of the run that had it first (remembered, or awaited while it
+ * was still running).
+ */
+export type KeyClaim = { run: true } | { run: false; answer: string };
+
+/** The `res` error a run answers with that is not remembered: it may go better next time. */
+const TRANSIENT_CODES: ReadonlySet<string> = new Set(['internal', 'rate_limited']);
+
+/**
+ * Whether a handler's `RequestError` is remembered for repeats of its key: yes, except the
+ * transient ones (`internal`, `rate_limited`, or any carrying `retryAfterMs`), which a repeat runs again.
+ */
+export function remembersError(code: string, retryAfterMs: number | undefined): boolean {
+  return !TRANSIENT_CODES.has(code) && retryAfterMs === undefined;
+}
+
+/**
+ * Where the engine keeps request keys: one entry per (user, key), bounded in time and count.
+ * Answers are opaque strings (the encoded `res` body without its id). Keys of different users
+ * never collide. Implement it to keep keys elsewhere; {@link memoryKeys} and `redisKeys` are two.
+ */
+export interface KeyStore {
+  /**
+   * Claims `key` for `userId`. When another run has it and is still going, waits for that run's
+   * answer (or until `signal` aborts, then rejects).
+   */
+  claim(userId: string, key: string, signal: AbortSignal): KeyClaim | Promise<KeyClaim>;
+  /**
+   * The claimed run is over. `remember` true keeps `answer` for repeats; false releases the key
+   * (a repeat runs again), while those already waiting get `answer` (or, when it is undefined,
+   * because the run never reached its handler, claim again).
+   */
+  finish(userId: string, key: string, answer: string | undefined, remember: boolean): void | Promise<void>;
+  /** Resolves once usable (with Redis: connected). */
+  ready?(): Promise<void>;
+  /** Releases what the store holds (connections); the engine's `close()` calls it. */
+  close?(): Promise<void>;
+}
+
+/** Options of {@link memoryKeys}. */
+export interface MemoryKeysOptions {
+  /**
+   * Milliseconds an answer is remembered after it was given (PROTOCOL.md asks for at least 10 minutes).
+   * @default 600000
+   */
+  ttlMs?: number;
+  /**
+   * Most keys remembered per user; past it the user's oldest is forgotten first.
+   * @default 1000
+   */
+  maxPerUser?: number;
+  /**
+   * Most keys remembered in all; past it the oldest is forgotten first.
+   * @default 100000
+   */
+  maxKeys?: number;
+  /**
+   * Most bytes of remembered answers in all (their UTF-16 length); past it the oldest go first.
+   * @default 67108864 (64 MiB)
+   */
+  maxBytes?: number;
+  /**
+   * The clock, in milliseconds (tests inject one).
+   * @default Date.now
+   */
+  now?: () => number;
+}
+
+/** The defaults of {@link memoryKeys}. */
+export const memoryKeysDefaults = Object.freeze({ ttlMs: 600_000, maxPerUser: 1_000, maxKeys: 100_000, maxBytes: 64 * 2 ** 20 });
+
+interface Entry {
+  userId: string;
+  key: string;
+  answer: string;
+  /** When the answer was given. */
+  at: number;
+}
+
+function bound(name: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!Number.isInteger(value) || value < 1) throw new TypeError(`memoryKeys: ${name} expects a positive integer, got ${String(value)}`);
+  return value;
+}
+
+/**
+ * The key window of one process: keys in memory, bounded per user and in all, each answer kept
+ * for `ttlMs` after it was given. A restart forgets them: where an effect is durable, the handler
+ * stores `context.key` with it too (README, "Request keys"). The engine's default.
+ * @example
+ * createServer({ keys: memoryKeys({ ttlMs: 15 * 60_000, maxPerUser: 500 }), ... })
+ */
+export function memoryKeys(options: MemoryKeysOptions = {}): KeyStore {
+  const ttlMs = bound('ttlMs', options.ttlMs, memoryKeysDefaults.ttlMs);
+  const maxPerUser = bound('maxPerUser', options.maxPerUser, memoryKeysDefaults.maxPerUser);
+  const maxKeys = bound('maxKeys', options.maxKeys, memoryKeysDefaults.maxKeys);
+  const maxBytes = bound('maxBytes', options.maxBytes, memoryKeysDefaults.maxBytes);
+  const now = options.now ?? Date.now;
+  // Both maps keep insertion order, oldest first, so the front of `all` is always the first to
+  // expire or to be evicted.
+  const all = new Map<string, Entry>();
+  const byUser = new Map<string, Map<string, Entry>>();
+  // Runs in progress, with the repeats waiting for them. Never evicted: each is a live handler.
+  const running = new Map<string, ((answer: string | undefined) => void)[]>();
+  let bytes = 0;
+  // The user's length first: no (user, key) pair can spell another one.
+  const idOf = (userId: string, key: string) => `${userId.length}:${userId}:${key}`;
+
+  const drop = (entry: Entry) => {
+    all.delete(idOf(entry.userId, entry.key));
+    const mine = byUser.get(entry.userId);
+    mine?.delete(entry.key);
+    if (mine?.size === 0) byUser.delete(entry.userId);
+    bytes -= entry.answer.length;
+  };
+  const expire = () => {
+    const cutoff = now() - ttlMs;
+    for (const entry of all.values()) {
+      if (entry.at > cutoff && all.size <= maxKeys && bytes <= maxBytes) break;
+      drop(entry);
+    }
+  };
+  const remember = (entry: Entry) => {
+    all.set(idOf(entry.userId, entry.key), entry);
+    let mine = byUser.get(entry.userId);
+    if (!mine) byUser.set(entry.userId, (mine = new Map()));
+    mine.set(entry.key, entry);
+    bytes += entry.answer.length;
+    if (mine.size > maxPerUser) drop(mine.values().next().value as Entry);
+    expire();
+  };
+
+  const store: KeyStore = {
+    claim(userId, key, signal) {
+      expire();
+      const id = idOf(userId, key);
+      const entry = all.get(id);
+      if (entry) return { run: false, answer: entry.answer };
+      const waiters = running.get(id);
+      if (!waiters) {
+        running.set(id, []);
+        return { run: true };
+      }
+      return new Promise<KeyClaim>((resolve, reject) => {
+        if (signal.aborted) return reject(signal.reason);
+        const onAbort = () => reject(signal.reason);
+        signal.addEventListener('abort', onAbort, { once: true });
+        waiters.push((answer) => {
+          signal.removeEventListener('abort', onAbort);
+          if (signal.aborted) return;
+          // No answer: the first run stopped before its handler; the first waiter runs it now.
+          if (answer === undefined) resolve(store.claim(userId, key, signal));
+          else resolve({ run: false, answer });
+        });
+      });
+    },
+    finish(userId, key, answer, keep) {
+      const id = idOf(userId, key);
+      const waiters = running.get(id);
+      if (!waiters) return;
+      running.delete(id);
+      if (keep && answer !== undefined) remember({ userId, key, answer, at: now() });
+      for (const waiter of waiters) waiter(answer);
+    },
+  };
+  return store;
+}
