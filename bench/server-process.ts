@@ -6,7 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { repoRoot } from './machine';
 
-/** How long a server may take to print its "listening on" line. */
+/** How long a server may take to print its "listening on" line, unless its options say otherwise. */
 const STARTUP_MS = 20_000;
 /** How long a stop may take before the process is killed outright. */
 const STOP_MS = 10_000;
@@ -26,13 +26,28 @@ export function exitOnSignals(): void {
 
 /** What to run and how. */
 export interface ServerProcessOptions {
-  /** Node arguments, e.g. ['--import', 'tsx', 'demo/server/main.ts']. */
+  /**
+   * The program to run.
+   * @default process.execPath (this Node)
+   */
+  command?: string;
+  /** Its arguments, e.g. ['--import', 'tsx', 'demo/server/main.ts']. */
   args: string[];
   /** Extra environment (PORT is set from `port`). */
   env: Record<string, string>;
   port: number;
   /** Raise the child's open-file limit to its hard limit (for thousands of sockets). */
   raiseFileLimit?: boolean;
+  /**
+   * How long it may take to print "listening on", ms.
+   * @default 20_000
+   */
+  startupMs?: number;
+  /**
+   * What error messages call it ("the ... did not start").
+   * @default 'server'
+   */
+  name?: string;
 }
 
 /** A server child process that can be stopped and started again. */
@@ -66,6 +81,8 @@ export function serverProcess(options: ServerProcessOptions): ServerProcess {
   let exited: Promise<void> = Promise.resolve();
   let output = '';
   const env = { ...process.env, HOST: '127.0.0.1', ...options.env, PORT: String(options.port) };
+  const name = options.name ?? 'server';
+  const startupMs = options.startupMs ?? STARTUP_MS;
 
   const keep = (chunk: Buffer) => {
     output = (output + chunk.toString()).slice(-KEEP_OUTPUT);
@@ -77,11 +94,10 @@ export function serverProcess(options: ServerProcessOptions): ServerProcess {
       return child && child.exitCode === null && child.signalCode === null ? child.pid : undefined;
     },
     async start() {
-      if (this.pid !== undefined) throw new Error('the server is already running');
-      // `exec` keeps the PID: the node process is the direct child, so signals and /proc reach it.
-      const command = options.raiseFileLimit
-        ? ['bash', ['-c', 'ulimit -n "$(ulimit -Hn)"; exec "$0" "$@"', process.execPath, ...options.args]]
-        : [process.execPath, options.args];
+      if (this.pid !== undefined) throw new Error(`the ${name} is already running`);
+      const program = options.command ?? process.execPath;
+      // `exec` keeps the PID: the program is the direct child, so signals and /proc reach it.
+      const command = options.raiseFileLimit ? ['bash', ['-c', 'ulimit -n "$(ulimit -Hn)"; exec "$0" "$@"', program, ...options.args]] : [program, options.args];
       const started = spawn(command[0] as string, command[1] as string[], { cwd: repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
       child = started;
       children.add(started);
@@ -92,25 +108,27 @@ export function serverProcess(options: ServerProcessOptions): ServerProcess {
         }),
       );
       const marker = `listening on http://127.0.0.1:${options.port}`;
+      // Only this start's output is scanned, so the marker of an earlier start does not count; a
+      // first Django start prints its migrations before the marker, hence a whole KEEP_OUTPUT.
       let seen = '';
+      let listening = false;
       await new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`server did not start within ${STARTUP_MS} ms:\n${output}`)), STARTUP_MS);
+        const timer = setTimeout(() => reject(new Error(`the ${name} did not start within ${startupMs} ms:\n${output}`)), startupMs);
         const onData = (chunk: Buffer) => {
           keep(chunk);
-          // Only the startup needs scanning; later output is just kept for error messages.
-          if (seen.length < 4096) {
-            seen += chunk.toString();
-            if (seen.includes(marker)) {
-              clearTimeout(timer);
-              resolve();
-            }
+          if (listening) return;
+          seen = (seen + chunk.toString()).slice(-KEEP_OUTPUT);
+          if (seen.includes(marker)) {
+            listening = true;
+            clearTimeout(timer);
+            resolve();
           }
         };
         started.stdout?.on('data', onData);
         started.stderr?.on('data', onData);
         started.once('exit', (code, signal) => {
           clearTimeout(timer);
-          reject(new Error(`server exited (${code ?? signal}) while starting:\n${output}`));
+          reject(new Error(`the ${name} exited (${code ?? signal}) while starting:\n${output}`));
         });
       });
     },
@@ -124,7 +142,7 @@ export function serverProcess(options: ServerProcessOptions): ServerProcess {
     },
     rss() {
       const pid = this.pid;
-      if (pid === undefined) throw new Error('the server is not running');
+      if (pid === undefined) throw new Error(`the ${name} is not running`);
       return rssOf(pid);
     },
     output: () => output,

@@ -45,3 +45,13 @@ export function seededRandom(seed: number): () => number {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
+
+/** A draw from [min, max) by `random`: the drill's pauses and traffic times. */
+export function between([min, max]: readonly [number, number], random: () => number): number {
+  return min + random() * (max - min);
+}
+
+/** Bytes as MiB with one decimal, the drills' memory figures. */
+export function mib(bytes: number): string {
+  return `${(bytes / 2 ** 20).toFixed(1)} MiB`;
+}

@@ -84,12 +84,15 @@ class PermsocketConsumer(AsyncWebsocketConsumer):
     Class attributes: `contract` (a path or a Contract; default PERMSOCKET["CONTRACT"]),
     `subscriptions` (resource names, or a method returning them, whose events the socket
     receives), `key_window` (where keyed answers are kept; default `keys.window()` from the
-    settings). Every contract action needs an `@action` method, and the request-key settings
+    settings), `trust_event_order` (None, the default: whether events_follow_changes()). Every contract action needs an `@action` method, and the request-key settings
     must be valid, both checked when the class is made.
     """
 
     contract = None
     subscriptions = ()
+    # Whether a cached event answer may be trusted until a `permsocket.stale` or `perms` message
+    # says otherwise; None: only with InMemoryChannelLayer (see events_follow_changes).
+    trust_event_order = None
     actions = {}
     key_window = None
     # Action name -> whether its method takes a RequestContext.
@@ -129,6 +132,21 @@ class PermsocketConsumer(AsyncWebsocketConsumer):
             return load_contract(path)
         except (OSError, ValueError) as error:
             raise ImproperlyConfigured(f"the contract cannot be used: {error}") from None
+
+    def events_follow_changes(self):
+        """Whether a permission change's `permsocket.stale` message is sure to reach this socket
+        before any event published after the change returned, so an event answer kept since the
+        last one is still true and costs no query. True for InMemoryChannelLayer (one process, one
+        FIFO queue per channel). False for any other layer: channels_redis orders a channel's
+        messages by the wall clock of the process that sent each, and two server nodes' clocks
+        may differ by more than the time between a change and the next event; there every
+        event with a permission reads the user's change counter first (one query) and reuses
+        the kept answer only when the counter has not moved. Set `trust_event_order` to decide."""
+        if self.trust_event_order is not None:
+            return bool(self.trust_event_order)
+        from channels.layers import InMemoryChannelLayer
+
+        return isinstance(self.channel_layer, InMemoryChannelLayer)
 
     def get_key_window(self):
         """Where this consumer's keyed answers are kept: `key_window` when set, else the
@@ -178,8 +196,12 @@ class PermsocketConsumer(AsyncWebsocketConsumer):
         self.grants = []
         self.sent_version = -1
         self.session_exp = 0
-        # (permission, resource) -> allowed, for events, valid until the user is reloaded.
+        # (permission, resource) -> allowed, for events, valid until the user is reloaded or a
+        # `permsocket.stale` message arrives.
         self.event_checks = {}
+        # Moved by every `permsocket.stale`: a reload that began before it must not be kept.
+        self.generation = 0
+        self.events_ordered = self.events_follow_changes()
         self.in_flight = set()
         self.batch = []
         self.batch_running = False
@@ -342,12 +364,17 @@ class PermsocketConsumer(AsyncWebsocketConsumer):
     def _reload(self, user_id):
         """Loads the user afresh (empty permission caches) with its version, grants and change
         counter; the one slow path, taken at auth, on a push and when the counter moved."""
+        generation = self.generation
         user, version, grants, stamp = snapshot(user_id)
         if user is not None:
             self.stamp, self.version, self.grants = stamp, version, grants
             self.event_checks = {}
             if self.user_id is None or user.pk == self.user_id:
                 self.scope["user"] = user
+            if self.generation != generation:
+                # A change committed while this read ran (a `stale` message arrived): what was
+                # read may predate it, so the next check loads the user again.
+                self.stamp = None
         return user
 
     async def _authenticate(self, token):
@@ -612,11 +639,30 @@ class PermsocketConsumer(AsyncWebsocketConsumer):
             await self._send_perms()
 
     def _event_allowed(self, permission, resource):
-        user = self.scope.get("user")
-        if self.stamp is None or user is None or user.is_anonymous:
-            # A push said the permissions changed: load the user before answering.
-            user = self._reload(self.user_id)
+        """In the database thread: whether the user may see an event (permission, resource).
+        Where events may overtake a change's `stale` message, the change counter is read first
+        (one query) and a kept answer is reused only when it has not moved."""
+        if self.events_ordered:
+            user = self.scope.get("user")
+            if self.stamp is None or user is None or user.is_anonymous:
+                # A push said the permissions changed: load the user before answering.
+                user = self._reload(self.user_id)
+        else:
+            # Reloads, and forgets the kept answers, when the counter moved.
+            user = self._current_user()
+            kept = self.event_checks.get((permission, resource))
+            if kept is not None:
+                return kept
         return bool(user is not None and user.is_active and self._allowed(user, permission, resource))
+
+    async def permsocket_stale(self, message):
+        """A change to the user's permissions committed; sent before the change's request
+        returned, so it arrives before any event published after it. The kept event answers and
+        the loaded user are forgotten: the next event or request loads the user again. The
+        `perms` push follows from the background fan-out."""
+        self.generation += 1
+        self.stamp = None
+        self.event_checks = {}
 
     async def permsocket_deactivated(self, message):
         """The user was deactivated or deleted: 4403 on every socket."""
@@ -625,21 +671,25 @@ class PermsocketConsumer(AsyncWebsocketConsumer):
 
     async def permsocket_event(self, message):
         """A contract event on a resource this socket listens to: forwarded when its user may see
-        it. The answer is kept until the user is reloaded (a `perms` push, a moved counter), so a
-        burst of events costs no database call and cannot back the socket's channel up."""
+        it on the current grants. The answer is kept until the user's permissions change (a
+        `stale` message, a `perms` push, a moved counter), so with the in-memory layer a burst of
+        events costs no database call and cannot back the socket's channel up; with another
+        layer each costs one read of the change counter (events_follow_changes)."""
         if self.user_id is None or self.closing:
             return
         permission, resource = message.get("permission"), message.get("resource")
         allowed = True
         if permission is not None:
             key = (permission, resource)
-            allowed = self.event_checks.get(key)
+            allowed = self.event_checks.get(key) if self.events_ordered else None
             if allowed is None:
+                generation = self.generation
                 try:
                     allowed = await database_sync_to_async(self._event_allowed)(permission, resource)
                 except Exception:
                     logger.exception("could not check an event's permission")
                     return
-                self.event_checks[key] = allowed
+                if self.generation == generation:
+                    self.event_checks[key] = allowed
         if allowed and not self.closing:
             await self.send_frame({"type": "event", "name": message["name"], "data": message["data"]})

@@ -11,6 +11,7 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 
 from django.db import close_old_connections, connection, transaction
+from django.db.models import Q
 
 from . import pushes
 
@@ -40,7 +41,33 @@ def after_commit(user_ids=(), group_ids=()):
     transaction commits (at once outside a transaction)."""
     user_ids, group_ids = list(set(user_ids)), list(set(group_ids))
     if user_ids or group_ids:
-        transaction.on_commit(lambda: _pool().submit(_run, user_ids, group_ids))
+        transaction.on_commit(lambda: _committed(user_ids, group_ids))
+
+
+def _committed(user_ids, group_ids):
+    """In the committing thread: marks the sockets stale now, recomputes in the background."""
+    try:
+        ids = affected_users(user_ids, group_ids)
+    except Exception:
+        logger.exception("could not read who a permission change affects")
+        return
+    pushes.push_stale(ids)
+    _pool().submit(_run, ids)
+
+
+def affected_users(user_ids=(), group_ids=()):
+    """The ids of these users and of these groups' members that have a version row (only they can
+    have a socket: the row is created when one signs in), in one query."""
+    from .models import PermissionVersion
+
+    rows = PermissionVersion.objects.none()
+    if user_ids and group_ids:
+        rows = PermissionVersion.objects.filter(Q(user_id__in=user_ids) | Q(user__groups__in=group_ids))
+    elif user_ids:
+        rows = PermissionVersion.objects.filter(user_id__in=user_ids)
+    elif group_ids:
+        rows = PermissionVersion.objects.filter(user__groups__in=group_ids)
+    return set(rows.values_list("user_id", flat=True))
 
 
 def wait():
@@ -50,16 +77,11 @@ def wait():
         _executor.submit(lambda: None).result()
 
 
-def _run(user_ids, group_ids):
+def _run(ids):
     from .grants import fresh_user, sync_version
-    from .models import PermissionVersion
 
     close_old_connections()
     try:
-        # Only users with a version row can have a socket (it is created when one signs in).
-        ids = set(PermissionVersion.objects.filter(user_id__in=user_ids).values_list("user_id", flat=True)) if user_ids else set()
-        if group_ids:
-            ids.update(PermissionVersion.objects.filter(user__groups__in=group_ids).values_list("user_id", flat=True))
         for user_id in ids:
             try:
                 user = fresh_user(user_id)

@@ -42,9 +42,22 @@ def _digest(text):
 def send(group, message):
     """Sends `message` to `group` from synchronous code; a push that cannot be delivered is
     logged and must not fail the change that caused it."""
+    send_many([group], message)
+
+
+def send_many(groups, message):
+    """Sends `message` to each of `groups` from synchronous code, in one hand-over to the event
+    loop, and returns once the channel layer holds every copy (except when called on the server's
+    loop itself, where it can only be scheduled). Failures are logged, never raised."""
+    groups = list(groups)
     layer = get_channel_layer()
-    if layer is None:
+    if layer is None or not groups:
         return
+
+    async def deliver():
+        for group in groups:
+            await layer.group_send(group, message)
+
     try:
         loop = _server_loop
         if loop is not None and loop.is_running():
@@ -53,11 +66,11 @@ def send(group, message):
             except RuntimeError:
                 running = None
             if running is loop:
-                loop.create_task(layer.group_send(group, message))
+                loop.create_task(deliver())
             else:
-                asyncio.run_coroutine_threadsafe(layer.group_send(group, message), loop).result(timeout=10)
+                asyncio.run_coroutine_threadsafe(deliver(), loop).result(timeout=10)
         else:
-            async_to_sync(layer.group_send)(group, message)
+            async_to_sync(deliver)()
     except Exception:
         logger.exception("could not push %s", message.get("type"))
 
@@ -66,6 +79,15 @@ def push_perms(user_id, version, grants):
     """Tells every socket of the user that its permissions are now `grants`, at `version` (the
     sockets send them on as they are, without reading the database first)."""
     send(user_group(user_id), {"type": "permsocket.perms", "version": version, "grants": list(grants)})
+
+
+def push_stale(user_ids):
+    """Tells every socket of these users, before the change's request returns, that their
+    permissions changed: each forgets the event answers it kept, so an event published after this
+    returns is checked on the new grants even when the `perms` push (computed off the request)
+    has not arrived yet. A channel layer delivers the messages of one channel in the order they
+    were sent (channels_redis: in the order of the senders' clocks)."""
+    send_many([user_group(user_id) for user_id in user_ids], {"type": "permsocket.stale"})
 
 
 def push_deactivated(user_id):

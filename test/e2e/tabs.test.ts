@@ -35,29 +35,32 @@ function recordStates(page: Page): Promise<void> {
 }
 const seenStates = (page: Page) => page.evaluate(() => (window as unknown as { seenStates: [string, number][] }).seenStates);
 
+/** The demo server for one describe block, and the browser its tests open; both closed after the block. */
+function useDemo(options?: Parameters<typeof startDemo>[0]): { server: TestServer; browser: Window | undefined } {
+  const demo = { server: undefined as unknown as TestServer, browser: undefined as Window | undefined };
+  beforeAll(async () => {
+    demo.server = await startDemo(options);
+  });
+  afterAll(async () => {
+    await demo.browser?.close();
+    await demo.server?.stop();
+  });
+  return demo;
+}
+
 describe.skipIf(skip !== undefined)('the demo app in three tabs of one browser', () => {
-  let server: TestServer;
-  let browser: Window | undefined;
+  const demo = useDemo({ env: { ACCESS_TOKEN_TTL: String(TTL_S) } });
   let tabs: Page[] = [];
 
-  beforeAll(async () => {
-    server = await startDemo({ env: { ACCESS_TOKEN_TTL: String(TTL_S) } });
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await server?.stop();
-  });
-
   it('opens one socket for three tabs and refreshes the token once per period, not three times', async () => {
-    browser = await openWindow(server.httpUrl);
-    await signIn(browser.page, 'alice');
-    tabs = [browser.page, await openTab(browser, server.httpUrl), await openTab(browser, server.httpUrl)];
+    demo.browser = await openWindow(demo.server.httpUrl);
+    await signIn(demo.browser.page, 'alice');
+    tabs = [demo.browser.page, await openTab(demo.browser, demo.server.httpUrl), await openTab(demo.browser, demo.server.httpUrl)];
     for (const tab of tabs) await connectionState(tab, 'Connected');
     for (const tab of tabs.slice(1)) await tab.getByTestId('user-name').filter({ hasText: 'alice' }).waitFor();
-    expect(logged(server, 'ws.open')).toBe(1);
+    expect(logged(demo.server, 'ws.open')).toBe(1);
 
-    const before = { http: logged(server, 'http.refresh'), ws: logged(server, 'ws.refresh') };
+    const before = { http: logged(demo.server, 'http.refresh'), ws: logged(demo.server, 'ws.refresh') };
     // Watch from inside a follower: every new expiry it shows is a refresh it took part in.
     const expiries = await tabs[2]!.evaluate(
       (ms) =>
@@ -69,13 +72,13 @@ describe.skipIf(skip !== undefined)('the demo app in three tabs of one browser',
       WATCH_MS,
     );
     const periods = WATCH_MS / ((TTL_S * 1000) / 2);
-    const refreshes = logged(server, 'http.refresh') - before.http;
+    const refreshes = logged(demo.server, 'http.refresh') - before.http;
     // One per period (give or take the one at the edges); three tabs on their own would make ~12.
     expect(refreshes).toBeGreaterThanOrEqual(periods - 1);
     expect(refreshes).toBeLessThanOrEqual(periods + 1);
-    expect(logged(server, 'ws.refresh') - before.ws).toBe(refreshes);
+    expect(logged(demo.server, 'ws.refresh') - before.ws).toBe(refreshes);
     expect(expiries).toBeGreaterThanOrEqual(periods - 2);
-    expect(logged(server, 'ws.open')).toBe(1);
+    expect(logged(demo.server, 'ws.open')).toBe(1);
     for (const tab of tabs) expect(await tab.getByTestId('connection-state').textContent()).toBe('Connected');
   });
 
@@ -96,7 +99,7 @@ describe.skipIf(skip !== undefined)('the demo app in three tabs of one browser',
       // The lock passes at once; the first reconnect attempt waits 1-2 s (retry.minDelay, jittered).
       expect(readyAt - closedAt).toBeLessThan(1_000 + 2_000 + 1_000);
     }
-    expect(logged(server, 'ws.open') - logged(server, 'ws.close')).toBe(1);
+    expect(logged(demo.server, 'ws.open') - logged(demo.server, 'ws.close')).toBe(1);
     tabs = others;
   });
 
@@ -104,7 +107,7 @@ describe.skipIf(skip !== undefined)('the demo app in three tabs of one browser',
     // The first tab left leads now: close it, and send from the other while it takes over.
     const [leader, follower] = tabs as [Page, Page];
     const text = 'sent while the leading tab changed';
-    const third = await openTab(browser!, server.httpUrl);
+    const third = await openTab(demo.browser!, demo.server.httpUrl);
     await connectionState(third, 'Connected');
     await leader.close();
     await connectionState(follower, 'Reconnecting');
@@ -115,8 +118,8 @@ describe.skipIf(skip !== undefined)('the demo app in three tabs of one browser',
       expect(await messages(tab, text).count()).toBe(1);
     }
     await follower.getByTestId('pending-message').waitFor({ state: 'detached' });
-    expect(await countMessages(server.database, text)).toBe(1);
-    expect(logged(server, 'ws.open') - logged(server, 'ws.close')).toBe(1);
+    expect(await countMessages(demo.server.database, text)).toBe(1);
+    expect(logged(demo.server, 'ws.open') - logged(demo.server, 'ws.close')).toBe(1);
     tabs = [follower, third];
   });
 
@@ -126,32 +129,22 @@ describe.skipIf(skip !== undefined)('the demo app in three tabs of one browser',
     // The leader's next refresh (within one 2-second period) finds the cookie revoked.
     for (const tab of tabs) await tab.getByRole('button', { name: 'Sign in' }).waitFor({ timeout: 10_000 });
     expect(await other.evaluate(() => window.permsocket.state)).toBe('unauthenticated');
-    expect(logged(server, 'ws.open') - logged(server, 'ws.close')).toBe(0);
-    expect(browser!.pageErrors).toEqual([]);
+    expect(logged(demo.server, 'ws.open') - logged(demo.server, 'ws.close')).toBe(0);
+    expect(demo.browser!.pageErrors).toEqual([]);
   });
 });
 
 describe.skipIf(skip !== undefined)('the demo app in three tabs of one browser: the leading tab crashes', () => {
-  let server: TestServer;
-  let browser: Window | undefined;
-
-  beforeAll(async () => {
-    server = await startDemo();
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await server?.stop();
-  });
+  const demo = useDemo();
 
   it('leaves the other tabs ready on a new leader socket within 1 s plus backoff', async () => {
-    browser = await openWindow(server.httpUrl);
-    await signIn(browser.page, 'alice');
-    const others = [await openTab(browser, server.httpUrl), await openTab(browser, server.httpUrl)];
+    demo.browser = await openWindow(demo.server.httpUrl);
+    await signIn(demo.browser.page, 'alice');
+    const others = [await openTab(demo.browser, demo.server.httpUrl), await openTab(demo.browser, demo.server.httpUrl)];
     for (const tab of others) await connectionState(tab, 'Connected');
     for (const tab of others) await recordStates(tab);
     // The renderer of the leading tab dies: no unload, no goodbye; the browser frees its lock.
-    const devtools = await browser.context.newCDPSession(browser.page);
+    const devtools = await demo.browser.context.newCDPSession(demo.browser.page);
     const crashedAt = Date.now();
     void devtools.send('Page.crash').catch(() => {});
     for (const tab of others) {
@@ -159,36 +152,26 @@ describe.skipIf(skip !== undefined)('the demo app in three tabs of one browser: 
       const readyAt = (await seenStates(tab)).find(([state]) => state === 'ready')![1];
       expect(readyAt - crashedAt).toBeLessThan(1_000 + 2_000 + 1_000);
     }
-    await expect.poll(() => logged(server, 'ws.open') - logged(server, 'ws.close'), { timeout: 10_000 }).toBe(1);
+    await expect.poll(() => logged(demo.server, 'ws.open') - logged(demo.server, 'ws.close'), { timeout: 10_000 }).toBe(1);
     await others[0]!.getByLabel('Message', { exact: true }).waitFor();
   });
 });
 
 describe.skipIf(skip !== undefined)('the demo app in two tabs of a browser without Web Locks (a page that is not a secure context)', () => {
-  let server: TestServer;
-  let browser: Window | undefined;
-
-  beforeAll(async () => {
-    server = await startDemo();
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await server?.stop();
-  });
+  const demo = useDemo();
 
   it('opens a socket per tab and says so in the console', async () => {
-    browser = await openWindow('about:blank');
+    demo.browser = await openWindow('about:blank');
     // What an insecure context lacks: the Web Locks API.
-    await browser.context.addInitScript(() => Object.defineProperty(Navigator.prototype, 'locks', { get: () => undefined }));
+    await demo.browser.context.addInitScript(() => Object.defineProperty(Navigator.prototype, 'locks', { get: () => undefined }));
     const said: string[] = [];
-    browser.context.on('console', (message) => said.push(message.text()));
-    await browser.page.goto(server.httpUrl);
-    await signIn(browser.page, 'alice');
-    const second = await openTab(browser, server.httpUrl);
+    demo.browser.context.on('console', (message) => said.push(message.text()));
+    await demo.browser.page.goto(demo.server.httpUrl);
+    await signIn(demo.browser.page, 'alice');
+    const second = await openTab(demo.browser, demo.server.httpUrl);
     await connectionState(second, 'Connected');
-    expect(logged(server, 'ws.open')).toBe(2);
+    expect(logged(demo.server, 'ws.open')).toBe(2);
     expect(said.filter((text) => text.startsWith('[permsocket] this tab: alone (Web Locks or BroadcastChannel are missing'))).toHaveLength(2);
-    expect(browser.pageErrors).toEqual([]);
+    expect(demo.browser.pageErrors).toEqual([]);
   });
 });

@@ -21,12 +21,9 @@ describe.skipIf(missing !== null)('the Django fault drill', () => {
       terms: 0,
       seed: 7,
       client: 'raw',
-      requestTimeoutMs: 10_000,
+      // Shorter traffic between kills and busier clients than `npm run soak:django`.
       trafficMs: [800, 1_500],
       pauseMs: [20, 120],
-      sendShare: 0.5,
-      readyWaitMs: 30_000,
-      maxAttemptsPerRestart: 20,
       log: (line) => lines.push(line),
     });
     expect(report.violations, lines.join('\n')).toEqual([]);

@@ -10,6 +10,19 @@ const requestsOn = (connection: FakeConnection) => connection.frames.filter((f: 
 /** A server that lists the keys feature, and sits on requests unless told otherwise. */
 const withKeys = { onAuth: (token: string) => ({ ...authOk(token), features: ['keys'] }), onRequest: () => null };
 
+/**
+ * A ready client of a keys server, retrying after `delay` ms, with one chat.send of `text` in
+ * flight; `outcome` is its value or its error.
+ */
+async function sendInFlight(text: string, { delay = 100, ...options }: { delay?: number; timeout?: number; signal?: AbortSignal } = {}) {
+  server.script(withKeys);
+  const { client } = start({ retry: { minDelay: delay, maxDelay: delay } });
+  await tick(10);
+  const outcome = client.request('chat.send', { room: 'general', text }, { timeout: 60_000, ...options }).catch((e: unknown) => e);
+  await tick(10);
+  return { client, outcome };
+}
+
 describe('request keys against a server that offers them', () => {
   it('sends every request with a key of its own', async () => {
     server.script({ onAuth: withKeys.onAuth });
@@ -44,11 +57,7 @@ describe('request keys against a server that offers them', () => {
   });
 
   it('re-sends it only once: a second drop rejects it with ConnectionLostError', async () => {
-    server.script(withKeys);
-    const { client } = start({ retry: { minDelay: 100, maxDelay: 100 } });
-    await tick(10);
-    const outcome = client.request('chat.send', { room: 'general', text: 'twice' }, { timeout: 60_000 }).catch((e: unknown) => e);
-    await tick(10);
+    const { outcome } = await sendInFlight('twice');
     server.last.close(1006);
     await tick(200);
     expect(requestsOn(server.last)).toHaveLength(1);
@@ -59,11 +68,7 @@ describe('request keys against a server that offers them', () => {
   });
 
   it('does not re-send past its timeout, which keeps running from the call', async () => {
-    server.script(withKeys);
-    const { client } = start({ retry: { minDelay: 1_000, maxDelay: 1_000 } });
-    await tick(10);
-    const outcome = client.request('chat.send', { room: 'general', text: 'late' }, { timeout: 800 }).catch((e: unknown) => e);
-    await tick(10);
+    const { client, outcome } = await sendInFlight('late', { delay: 1_000, timeout: 800 });
     server.last.close(1006);
     await tick(800);
     expect(await outcome).toBeInstanceOf(TimeoutError);
@@ -75,12 +80,8 @@ describe('request keys against a server that offers them', () => {
   });
 
   it('never re-sends a request that was aborted', async () => {
-    server.script(withKeys);
-    const { client } = start({ retry: { minDelay: 100, maxDelay: 100 } });
-    await tick(10);
     const controller = new AbortController();
-    const outcome = client.request('chat.send', { room: 'general', text: 'x' }, { signal: controller.signal, timeout: 60_000 }).catch((e: unknown) => e);
-    await tick(10);
+    const { client, outcome } = await sendInFlight('x', { signal: controller.signal });
     server.last.close(1006);
     await tick(10);
     controller.abort(new Error('gave up'));
