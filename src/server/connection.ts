@@ -402,7 +402,7 @@ export function acceptConnection(ws: WebSocket, request: IncomingMessage, settin
       const keys = settings.keys;
       if (key !== undefined && keys) {
         const body = await runKeyed(requestId, action, payload, key, keys);
-        if (body !== undefined && phase === 'ready') send(`{"type":"res","id":${JSON.stringify(requestId)},${body.slice(1)}`);
+        if (body !== undefined && phase === 'ready') send(`{"type":"res","id":${JSON.stringify(requestId)},${body.slice(1)}`, inFlight.size === 1);
         return;
       }
       const answer = await run(requestId, action, payload);
