@@ -84,6 +84,30 @@ interface Entry {
   answer: string;
   /** When the answer was given. */
   at: number;
+  /** Forgotten already: its place in a queue is skipped. */
+  gone?: boolean;
+}
+
+/**
+ * Entries oldest first. A Map would keep that order too, but V8 leaves a hole for every deleted
+ * entry until it rehashes, and reading the oldest walks over them: with keys forgotten at the rate
+ * they come, that walk was most of the window's cost. A queue with a moving head has no holes.
+ */
+class Queue {
+  private items: Entry[] = [];
+  private head = 0;
+  push(entry: Entry) {
+    this.items.push(entry);
+  }
+  /** The oldest entry not yet forgotten, or undefined. */
+  oldest(): Entry | undefined {
+    while (this.head < this.items.length && this.items[this.head]!.gone) this.head++;
+    if (this.head > 1024 && this.head * 2 > this.items.length) {
+      this.items = this.items.slice(this.head);
+      this.head = 0;
+    }
+    return this.items[this.head];
+  }
 }
 
 function bound(name: string, value: number | undefined, fallback: number): number {
@@ -105,10 +129,9 @@ export function memoryKeys(options: MemoryKeysOptions = {}): KeyStore {
   const maxKeys = bound('maxKeys', options.maxKeys, memoryKeysDefaults.maxKeys);
   const maxBytes = bound('maxBytes', options.maxBytes, memoryKeysDefaults.maxBytes);
   const now = options.now ?? Date.now;
-  // Both maps keep insertion order, oldest first, so the front of `all` is always the first to
-  // expire or to be evicted.
   const all = new Map<string, Entry>();
-  const byUser = new Map<string, Map<string, Entry>>();
+  const order = new Queue();
+  const byUser = new Map<string, { entries: Map<string, Entry>; order: Queue }>();
   // Runs in progress, with the repeats waiting for them. Never evicted: each is a live handler.
   const running = new Map<string, ((answer: string | undefined) => void)[]>();
   let bytes = 0;
@@ -116,26 +139,29 @@ export function memoryKeys(options: MemoryKeysOptions = {}): KeyStore {
   const idOf = (userId: string, key: string) => `${userId.length}:${userId}:${key}`;
 
   const drop = (entry: Entry) => {
+    entry.gone = true;
     all.delete(idOf(entry.userId, entry.key));
     const mine = byUser.get(entry.userId);
-    mine?.delete(entry.key);
-    if (mine?.size === 0) byUser.delete(entry.userId);
+    mine?.entries.delete(entry.key);
+    if (mine?.entries.size === 0) byUser.delete(entry.userId);
     bytes -= entry.answer.length;
   };
   const expire = () => {
     const cutoff = now() - ttlMs;
-    for (const entry of all.values()) {
+    for (let entry = order.oldest(); entry; entry = order.oldest()) {
       if (entry.at > cutoff && all.size <= maxKeys && bytes <= maxBytes) break;
       drop(entry);
     }
   };
   const remember = (entry: Entry) => {
     all.set(idOf(entry.userId, entry.key), entry);
+    order.push(entry);
     let mine = byUser.get(entry.userId);
-    if (!mine) byUser.set(entry.userId, (mine = new Map()));
-    mine.set(entry.key, entry);
+    if (!mine) byUser.set(entry.userId, (mine = { entries: new Map(), order: new Queue() }));
+    mine.entries.set(entry.key, entry);
+    mine.order.push(entry);
     bytes += entry.answer.length;
-    if (mine.size > maxPerUser) drop(mine.values().next().value as Entry);
+    if (mine.entries.size > maxPerUser) drop(mine.order.oldest()!);
     expire();
   };
 
