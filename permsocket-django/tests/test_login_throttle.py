@@ -2,12 +2,10 @@
 installed, against a private Redis (the Lua the nodes share): the window, the reset on success,
 the memory bound and the address keys, without waiting out a single window."""
 import shutil
-import socket
-import subprocess
-import time
 import unittest
 
 from permsocket_django.throttle import MemoryLoginThrottle, RedisLoginThrottle, address_key
+from tests.redis_process import RedisProcess, free_port
 
 LIMIT = (3, 5, 60.0)
 
@@ -100,38 +98,16 @@ class MemoryThrottleTest(ThrottleCases, unittest.TestCase):
         self.assertEqual(self.throttle.tracked(), 2)
 
 
-def _free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @unittest.skipUnless(shutil.which("redis-server"), "redis-server is not installed (apt-get install -y redis-server)")
 class RedisThrottleTest(ThrottleCases, unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        port = _free_port()
-        cls.redis = subprocess.Popen(
-            ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-            stdout=subprocess.DEVNULL,
-        )
-        cls.url = f"redis://127.0.0.1:{port}/0"
-        import redis
-
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                redis.Redis.from_url(cls.url).ping()
-                break
-            except redis.ConnectionError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.05)
+        cls.redis = RedisProcess()
+        cls.url = cls.redis.url
 
     @classmethod
     def tearDownClass(cls):
-        cls.redis.terminate()
-        cls.redis.wait(5)
+        cls.redis.stop()
 
     def make(self, clock):
         return RedisLoginThrottle(self.url, LIMIT, clock)
@@ -152,7 +128,7 @@ class RedisThrottleTest(ThrottleCases, unittest.TestCase):
         self.assertEqual(throttle.attempt(self.name("fraction"), "192.0.2.1"), 2)
 
     def test_falls_back_to_counting_in_memory_when_redis_does_not_answer(self):
-        throttle = RedisLoginThrottle(f"redis://127.0.0.1:{_free_port()}/0", LIMIT, self.clock)
+        throttle = RedisLoginThrottle(f"redis://127.0.0.1:{free_port()}/0", LIMIT, self.clock)
         with self.assertLogs("permsocket", "WARNING") as logs:
             for _ in range(3):
                 self.assertIsNone(throttle.attempt("offline", "192.0.2.1"))

@@ -15,8 +15,9 @@ let serial = 0;
 const tokenFor = (seconds: number, sub: string | null = '1') => jwt({ ...(sub === null ? {} : { sub }), exp: nowSeconds() + seconds, name: `t${++serial}` });
 
 describe('which refreshed token counts as another user', () => {
-  it('keeps the socket when the refreshed token has no subject, and sends it nowhere', async () => {
-    const getToken = vi.fn(async ({ reason }: { reason: string }) => (reason === 'refresh' ? `opaque-${++serial}` : tokenFor(300)));
+  /** Signs in with `first`, lets the refresh fetch `refreshed`, and checks that nothing moved. */
+  async function expectRefreshIgnored(first: () => string, refreshed: () => string) {
+    const getToken = vi.fn(async ({ reason }: { reason: string }) => (reason === 'refresh' ? refreshed() : first()));
     const { client } = start({ getToken });
     await tick(10);
     await tick(241_000);
@@ -24,17 +25,14 @@ describe('which refreshed token counts as another user', () => {
     expect(server.connections).toHaveLength(1);
     expect(server.last.frames.some((f) => f.type === 'auth.refresh')).toBe(false);
     expect(client.state).toBe('ready');
+  }
+
+  it('keeps the socket when the refreshed token has no subject, and sends it nowhere', async () => {
+    await expectRefreshIgnored(() => tokenFor(300), () => `opaque-${++serial}`);
   });
 
   it('keeps the socket when the session had no subject and the refreshed token has one', async () => {
-    const getToken = vi.fn(async ({ reason }: { reason: string }) => (reason === 'refresh' ? tokenFor(300, '2') : tokenFor(300, null)));
-    const { client } = start({ getToken });
-    await tick(10);
-    await tick(241_000);
-    expect(getToken).toHaveBeenCalledWith({ reason: 'refresh' });
-    expect(server.connections).toHaveLength(1);
-    expect(server.last.frames.some((f) => f.type === 'auth.refresh')).toBe(false);
-    expect(client.state).toBe('ready');
+    await expectRefreshIgnored(() => tokenFor(300, null), () => tokenFor(300, '2'));
   });
 });
 
