@@ -5,30 +5,19 @@
  * permsocket/testing (see kit.ts).
  */
 import {
-  action,
   checkAction,
   createPermissionSet,
-  defineContract,
-  event,
   type Client,
   type ClientEvents,
   type ConnectionState,
   type PermissionSet,
   type UserInfo,
 } from 'permsocket';
+import { notesContract, type NotesContract } from './notes-contract';
 
-/** A small contract with a resource-scoped action, a global one and one event. */
-export const testContract = defineContract({
-  actions: {
-    'notes.write': action<{ board: string; text: string }, { id: string }>({
-      permission: 'notes.add_note',
-      resource: (p) => `board:${p.board}`,
-    }),
-    'notes.clear': action<Record<string, never>, Record<string, never>>({ permission: 'notes.delete_note' }),
-  },
-  events: { 'notes.added': event<{ id: string; text: string }>() },
-});
-export type TestContract = typeof testContract;
+// The same contract as the kit's tests, so the two kinds of test cannot drift apart.
+const testContract = notesContract;
+export type TestContract = NotesContract;
 
 /** The fake, plus the knobs a test turns. */
 export interface FakeClient extends Client<TestContract> {

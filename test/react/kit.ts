@@ -1,24 +1,15 @@
 /**
  * The React tests' setup: a real client on permsocket/testing's fake server (msw), fake timers,
- * and a small notes contract with a resource-scoped action, a global one and one event.
+ * and the notes contract (notes-contract.ts).
  */
 import { act, cleanup } from '@testing-library/react';
 import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll, beforeEach, vi } from 'vitest';
-import { action, createClient, defineContract, event, type Client, type ClientOptions } from 'permsocket';
+import { createClient, type Client, type ClientOptions } from 'permsocket';
 import { permsocketServer } from 'permsocket/testing';
+import { notesContract, type NotesContract } from './notes-contract';
 
-export const notesContract = defineContract({
-  actions: {
-    'notes.write': action<{ board: string; text: string }, { id: string }>({
-      permission: 'notes.add_note',
-      resource: (p) => `board:${p.board}`,
-    }),
-    'notes.clear': action<Record<string, never>, Record<string, never>>({ permission: 'notes.delete_note' }),
-  },
-  events: { 'notes.added': event<{ id: string; text: string }>() },
-});
-export type NotesContract = typeof notesContract;
+export { notesContract, type NotesContract };
 
 const URL = 'wss://notes.test/ws';
 
