@@ -5,9 +5,12 @@
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { expectServerClose } from '../conformance/helpers';
-import { memoryHub, type Hub } from 'permsocket/server';
+import { memoryHub, type Hub, type Logger } from 'permsocket/server';
 import { errorLogger } from '../../src/server/log';
 import { startApp, type TestApp } from './harness';
+
+// The harness always sets a logger; an undefined one gives the engine's default, as if left out.
+const defaultLogger = { logger: undefined as unknown as Logger };
 
 let running: TestApp | undefined;
 let lines: string[] = [];
@@ -32,7 +35,7 @@ describe('the default logger', () => {
   it('writes a line for authenticate throwing something other than an AuthenticationError', async () => {
     captureStderr();
     running = await startApp({
-      logger: undefined,
+      ...defaultLogger,
       authenticate: () => {
         throw new Error('identity provider unreachable');
       },
@@ -47,14 +50,14 @@ describe('the default logger', () => {
   it('writes a line when the hub fails to publish a permission push', async () => {
     captureStderr();
     const hub: Hub = { ...memoryHub(), publish: () => Promise.reject(new Error('broker gone')) };
-    running = await startApp({ logger: undefined, hub });
+    running = await startApp({ ...defaultLogger, hub });
     await expect(running.ps.pushPermissions('1')).rejects.toThrow('broker gone');
     expect(lines).toEqual(['permsocket hub.error kind="perms" message="broker gone"\n']);
   });
 
   it('writes nothing for a sign-in, a request and a close', async () => {
     captureStderr();
-    running = await startApp({ logger: undefined });
+    running = await startApp(defaultLogger);
     const { client } = await running.signIn('1');
     expect((await client.request('note.add', { board: 'general', text: 'hi' })).ok).toBe(true);
     client.close();
