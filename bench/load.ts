@@ -52,9 +52,13 @@ const LOOPS = `
 
 type Loops = { throughput: Load['throughput']; latencies(call: Call, count: number): Promise<number[]> };
 
+let copies = 0;
+
 /** A fresh copy of the load loops, for one system only. */
 export function createLoad(): Load {
-  const loops = new Function('performance', LOOPS)(globalThis.performance) as Loops;
+  // The copy's number makes each source text unique: V8 would otherwise hand every call the code
+  // it cached for the same text, and with it the shared feedback.
+  const loops = new Function('performance', `${LOOPS}// copy ${++copies}\n`)(globalThis.performance) as Loops;
   return {
     throughput: loops.throughput,
     async sequentialLatency(call, count) {
