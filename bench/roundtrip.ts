@@ -58,6 +58,11 @@ export interface RoundTripFigures {
 const SECTION = '2. Round trip over loopback (chat.history, one connection)';
 const PAYLOAD = { room: 'random' };
 
+// BENCH_SHARED_LOOP=1 drives every system with one copy of the loops, as this section did before
+// (to compare the two harnesses on one machine; bench/load.ts says why each system has its own).
+const sharedLoad = process.env.BENCH_SHARED_LOOP === '1' ? createLoad() : undefined;
+const systemLoad = () => sharedLoad ?? createLoad();
+
 /** Starts a baseline server child (bench/baseline-server.ts). */
 async function startBaseline(mode: 'ws' | 'socketio', env: Record<string, string>): Promise<ServerProcess> {
   const child = serverProcess({ args: ['--import', 'tsx', 'bench/baseline-server.ts'], port: await freePort(), env: { BENCH_MODE: mode, ...env } });
@@ -72,7 +77,7 @@ async function sdkSystem(name: string, target: Target, token: () => Promise<stri
   return {
     name,
     call: () => client.request('chat.history', PAYLOAD),
-    load: createLoad(),
+    load: systemLoad(),
     async close() {
       client.close();
       await onClose();
@@ -105,7 +110,7 @@ async function rawWsSystem(server: ServerProcess, signIn?: { name: string; token
   });
   return {
     name: signIn?.name ?? 'raw ws',
-    load: createLoad(),
+    load: systemLoad(),
     call: () =>
       new Promise((resolve) => {
         const id = `r${(++counter).toString(36)}`;
@@ -129,7 +134,7 @@ async function socketIoSystem(server: ServerProcess, token: string): Promise<Sys
   });
   return {
     name: `socket.io ${packageVersion('socket.io')} emitWithAck`,
-    load: createLoad(),
+    load: systemLoad(),
     call: async () => {
       const answer = (await socket.emitWithAck('chat.history', PAYLOAD)) as { ok: boolean };
       if (!answer.ok) throw new Error(`socket.io answered ${JSON.stringify(answer)}`);
