@@ -4,9 +4,9 @@
  * Every system under test gets its own copy of the loops ({@link createLoad}), compiled from the
  * source text below. V8 keeps type feedback per compiled function, and closures made from one
  * function literal share it: when one loop drove the raw ws client and the SDK in turn, the SDK's
- * requests took about twice the CPU they take with a loop of their own (22-27 µs against 13-17 µs
- * per request, while the raw client's stayed at 12-14 µs; docs/benchmarks.md, issue 10 night), so
- * the figure measured the harness's shared call site rather than the client.
+ * requests took about twice the CPU they take with a loop of their own (medians 22-29 µs against
+ * 14-21 µs per request, while the raw client's stayed at 12-16 µs; docs/benchmarks.md, issue 10
+ * night), so the figure measured the harness's shared call site rather than the client.
  */
 import { percentile } from './stats';
 
@@ -56,8 +56,8 @@ let copies = 0;
 
 /** A fresh copy of the load loops, for one system only. */
 export function createLoad(): Load {
-  // The copy's number makes each source text unique: V8 would otherwise hand every call the code
-  // it cached for the same text, and with it the shared feedback.
+  // The copy's number makes each source text unique: V8 caches compiled code by source text, and
+  // copies of one text measured as if they shared one loop.
   const loops = new Function('performance', `${LOOPS}// copy ${++copies}\n`)(globalThis.performance) as Loops;
   return {
     throughput: loops.throughput,
