@@ -5,7 +5,7 @@
  * @packageDocumentation
  */
 import type { Client } from './api';
-import { checkAction, type Contract, type ResultOf } from './contract';
+import { refusal, type Contract, type ResultOf } from './contract';
 import { createConnection, isTerminal } from './connection';
 import { AuthError, ConnectionLostError, ProtocolError, RequestError, asAuthError, asPermsocketError, closeError, isAuthError, stateError, type PermsocketError } from './errors';
 import { createListeners } from './listeners';
@@ -213,7 +213,7 @@ export function createClient<C extends Contract>(options: ClientOptions<C>): Cli
       const definition = contract.actions[action];
       if (!definition) return false;
       if (payload === undefined && definition.resource) return definition.permission === null || permissions.can(definition.permission);
-      return checkAction(definition, payload, permissions).allowed;
+      return !refusal(definition, payload, permissions);
     },
     request(action, payload, { timeout = requestTimeout, signal } = NO_OPTIONS) {
       const definition = contract.actions[action];

@@ -212,19 +212,30 @@ export function requiredPermission(definition: ActionDefinition<any, unknown, un
 /** The result of {@link checkAction}: allowed, or refused with what was missing. */
 export type ActionCheck = { allowed: true } | { allowed: false; permission: string; resource: string | undefined };
 
-// Every allowed call gets this one frozen object: the client checks each request, so nothing is allocated for a pass.
-const ALLOWED: ActionCheck = Object.freeze({ allowed: true });
+/**
+ * What one call lacks under a permission snapshot, or undefined when the contract's rule
+ * ({@link requiredPermission}) allows it. {@link checkAction} is this with a result object; the
+ * client checks every request here, so an allowed call allocates nothing.
+ */
+export function refusal(
+  definition: ActionDefinition<any, unknown, unknown>,
+  payload: unknown,
+  permissions: Pick<PermissionSet, 'can'>,
+): { permission: string; resource: string | undefined } | undefined {
+  const { permission } = definition;
+  if (permission === null) return undefined;
+  const resource = definition.resource?.(payload);
+  return permissions.can(permission, resource) ? undefined : { permission, resource };
+}
 
-/** Applies the contract's rule ({@link requiredPermission}) to one call against a permission snapshot. */
+/** Applies the contract's rule to one call against a permission snapshot. */
 export function checkAction(
   definition: ActionDefinition<any, unknown, unknown>,
   payload: unknown,
   permissions: Pick<PermissionSet, 'can'>,
 ): ActionCheck {
-  const { permission } = definition;
-  if (permission === null) return ALLOWED;
-  const resource = definition.resource?.(payload);
-  return permissions.can(permission, resource) ? ALLOWED : { allowed: false, permission, resource };
+  const missing = refusal(definition, payload, permissions);
+  return missing ? { allowed: false, ...missing } : { allowed: true };
 }
 
 /** The outcome of {@link validatePayload}: the payload a handler receives, or what is wrong with it. */

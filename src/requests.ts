@@ -4,7 +4,7 @@
  * settles exactly once.
  * @packageDocumentation
  */
-import { checkAction, type ActionDefinition } from './contract';
+import { refusal, type ActionDefinition } from './contract';
 import { ConnectionLostError, PermissionDeniedError, QueueFullError, RequestError, TimeoutError, type PermissionDenial } from './errors';
 import { EMPTY_PERMISSIONS, type PermissionSet } from './permissions';
 import { Deadline } from './deadline';
@@ -109,8 +109,8 @@ export function createRequests(host: RequestsHost, maxQueued: number): Requests 
   }
   /** The local refusal of a request by the current permissions, if they refuse it. */
   function refused(action: string, definition: ActionDefinition<unknown, unknown>, payload: unknown) {
-    const verdict = checkAction(definition, payload, host.permissions_());
-    return verdict.allowed ? undefined : deny({ action, permission: verdict.permission, resource: verdict.resource, source: 'local' });
+    const missing = refusal(definition, payload, host.permissions_());
+    return missing && deny({ action, permission: missing.permission, resource: missing.resource, source: 'local' });
   }
 
   /** Sends one request now, unless the current permissions refuse it (`checked`: it was checked just now). */
