@@ -9,6 +9,7 @@
  * npx tsx bench/keys-cost.ts [--rounds 8] [--requests 4000] [--in-flight 64] [--messages 0]
  * npx tsx bench/keys-cost.ts --only keyed   (or unkeyed: one path alone, e.g. under node --cpu-prof)
  * npx tsx bench/keys-cost.ts --store none   (a store that remembers nothing: the engine's keyed path without the window)
+ * npx tsx bench/keys-cost.ts --max-per-user 1   (the window's work without keeping answers: what keeping them costs)
  */
 import { createServer as createHttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -28,6 +29,7 @@ const { values: args } = parseArgs({
     messages: { type: 'string', default: '0' },
     only: { type: 'string' },
     store: { type: 'string', default: 'memory' },
+    'max-per-user': { type: 'string' },
   },
 });
 const rounds = Number(args.rounds);
@@ -37,7 +39,8 @@ const history: Message[] = Array.from({ length: Number(args.messages) }, (_, i) 
 
 if (args.store !== 'memory' && args.store !== 'none') throw new Error('--store expects memory or none');
 const RUN = { run: true } as const;
-const keys: KeyStore = args.store === 'memory' ? memoryKeys() : { claim: () => RUN, finish: () => {} };
+const maxPerUser = args['max-per-user'] === undefined ? {} : { maxPerUser: Number(args['max-per-user']) };
+const keys: KeyStore = args.store === 'memory' ? memoryKeys(maxPerUser) : { claim: () => RUN, finish: () => {} };
 
 const ps = createServer({
   contract: chatContract,
