@@ -101,7 +101,8 @@ async function measure(keyed: boolean) {
       while (started++ < requests) await call(keyed);
     }),
   );
-  const rps = requests / ((performance.now() - begin) / 1000);
+  const wallMs = performance.now() - begin;
+  const rps = requests / (wallMs / 1000);
   const used = process.cpuUsage(cpu);
   const samples: number[] = [];
   for (let i = 0; i < requests / 4; i++) {
@@ -109,7 +110,7 @@ async function measure(keyed: boolean) {
     await call(keyed);
     samples.push((performance.now() - at) * 1000);
   }
-  return { rps, p50: percentile(samples, 50), cpuUs: (used.user + used.system) / requests };
+  return { rps, p50: percentile(samples, 50), cpuUs: (used.user + used.system) / requests, busy: (used.user + used.system) / 1000 / wallMs };
 }
 
 type Path = 'keyed' | 'unkeyed';
@@ -121,11 +122,11 @@ for (let round = 0; round < rounds; round++) for (const path of paths) results[p
 const fmt = (n: number) => n.toFixed(n < 100 ? 1 : 0);
 const summary = (name: Path) => {
   const list = results[name];
-  return { rps: median(list.map((r) => r.rps)), p50: median(list.map((r) => r.p50)), cpuUs: median(list.map((r) => r.cpuUs)) };
+  return { rps: median(list.map((r) => r.rps)), p50: median(list.map((r) => r.p50)), cpuUs: median(list.map((r) => r.cpuUs)), busy: median(list.map((r) => r.busy)) };
 };
 for (const path of paths) {
   const s = summary(path);
-  console.log(`${`${path}:`.padEnd(8)} ${fmt(s.rps)} req/s (${inFlight} in flight), p50 ${fmt(s.p50)} µs, CPU ${fmt(s.cpuUs)} µs/request`);
+  console.log(`${`${path}:`.padEnd(8)} ${fmt(s.rps)} req/s (${inFlight} in flight), p50 ${fmt(s.p50)} µs, CPU ${fmt(s.cpuUs)} µs/request, CPU/wall ${s.busy.toFixed(2)}`);
 }
 if (paths.length === 2) {
   const k = summary('keyed');
