@@ -2,7 +2,7 @@
  * What a request key costs the reference server (demo/server), in its own CPU time per request
  * read from /proc (so other processes' load moves it far less than a wall-clock figure): a raw ws
  * client sends `chat.history` with and without a `key`, and an SDK client (which sends keys to a
- * server that offers them), 64 in flight, in interleaved rounds. `--root` adds another checkout
+ * server that offers them), 64 in flight and then one at a time (p50), in interleaved rounds. `--root` adds another checkout
  * of the repository (with this one's node_modules above it, e.g. `git archive main | tar -x -C
  * bench/.tmp/main`): its server runs beside this one, interleaved with it, for a before/after.
  *
@@ -21,7 +21,7 @@ import { SUBPROTOCOL } from '../src/protocol';
 import { repoRoot } from './machine';
 import { chatClient, waitFor } from './sdk-clients';
 import { freePort } from './server-process';
-import { median } from './stats';
+import { median, percentile } from './stats';
 
 const { values: args } = parseArgs({
   options: { root: { type: 'string', multiple: true, default: [] }, rounds: { type: 'string', default: '6' }, requests: { type: 'string', default: '15000' } },
@@ -107,13 +107,21 @@ async function measure(server: Server, call: () => Promise<unknown>) {
       while (started++ < requests) await call();
     }),
   );
-  return { cpuUs: (server.cpu() - cpu) / requests, rps: requests / ((performance.now() - begin) / 1000) };
+  const cpuUs = (server.cpu() - cpu) / requests;
+  const rps = requests / ((performance.now() - begin) / 1000);
+  const samples: number[] = [];
+  for (let i = 0; i < requests / 10; i++) {
+    const at = performance.now();
+    await call();
+    samples.push((performance.now() - at) * 1000);
+  }
+  return { cpuUs, rps, p50: percentile(samples, 50) };
 }
 
 const servers: Server[] = [];
 try {
   for (const root of [repoRoot, ...args.root.map((root) => resolve(root))]) servers.push(await startAt(root));
-  const results = new Map<string, { cpuUs: number; rps: number }[]>();
+  const results = new Map<string, { cpuUs: number; rps: number; p50: number }[]>();
   const each = async (use: (name: string, server: Server, call: () => Promise<unknown>) => Promise<void>) => {
     for (const server of servers) for (const [name, call] of Object.entries(server.calls)) await use(`${server.root} ${name}`, server, call);
   };
@@ -126,7 +134,7 @@ try {
     console.log(`${server.root}:`);
     for (const name of Object.keys(server.calls)) {
       const list = results.get(`${server.root} ${name}`)!;
-      console.log(`  ${name.padEnd(12)} server CPU ${of(name).toFixed(1)} µs/request, ${median(list.map((r) => r.rps)).toFixed(0)} req/s`);
+      console.log(`  ${name.padEnd(12)} server CPU ${of(name).toFixed(1)} µs/request, ${median(list.map((r) => r.rps)).toFixed(0)} req/s, sequential p50 ${median(list.map((r) => r.p50)).toFixed(1)} µs`);
     }
     console.log(`  keyed / unkeyed server CPU: raw ${(of('raw keyed') / of('raw unkeyed')).toFixed(2)}x, SDK ${(of('SDK (keyed)') / of('raw unkeyed')).toFixed(2)}x`);
   }
