@@ -16,7 +16,8 @@ export interface UserPermissions {
 
 type MaybePromise<T> = T | Promise<T>;
 
-const isPromise = <T>(value: MaybePromise<T>): value is Promise<T> =>
+/** Whether a hook's answer is a promise (else it is used at once, without a microtask's wait). */
+export const isPromise = <T>(value: MaybePromise<T>): value is Promise<T> =>
   typeof (value as Promise<T> | undefined)?.then === 'function';
 
 /** Calls `next` with a value now, or once its promise settles (keeps synchronous hooks synchronous). */
