@@ -84,7 +84,7 @@ export function createServer<C extends Contract>(options: ServerOptions<C>): Per
   checkOptions(options);
   const log = redactingLogger(options.logger ?? errorLogger);
   const hub = options.hub ?? memoryHub();
-  const keys = options.keys === false ? undefined : (options.keys ?? memoryKeys());
+  const keys = options.keys === undefined ? memoryKeys() : options.keys || undefined;
   const maxPayload = Math.min(positive('maxPayload', options.maxPayload, serverDefaults.maxPayload), MAX_FRAME_BYTES);
   const closeTimeout = positive('closeTimeout', options.closeTimeout, serverDefaults.closeTimeout);
   const ping = options.ping === false ? false : pingTimes(options.ping);
