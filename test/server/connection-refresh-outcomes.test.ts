@@ -3,7 +3,7 @@
  * log lines, the fresh permission load a refresh forces, and each refusal with its code and words,
  * none of which leaves an internal error behind.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { expectServerClose } from '../conformance/helpers';
 import { startApp, type TestApp } from './harness';
 
@@ -24,6 +24,26 @@ describe('signing in and refreshing', () => {
     const started = await app();
     await started.signIn('1');
     expect(started.logs).toContainEqual({ event: 'ws.auth', fields: { user: 'alice', ip: '127.0.0.1', connection: expect.stringMatching(/^c\d+$/) } });
+  });
+
+  it('never signs in a client that left while its token was being verified', async () => {
+    let verified!: () => void;
+    const pending = new Promise<void>((resolve) => (verified = resolve));
+    const started = await app({
+      authenticate: async () => {
+        await pending;
+        return { user: { id: '1', name: 'alice' }, exp: Math.floor(Date.now() / 1000) + 300 };
+      },
+    });
+    const client = await started.open();
+    client.send({ type: 'auth', token: 't' });
+    await vi.waitFor(() => expect(started.logs.some((log) => log.event === 'ws.open')).toBe(true));
+    client.close();
+    await vi.waitFor(() => expect(started.logs.some((log) => log.event === 'ws.close')).toBe(true));
+    verified();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(started.logs.map((log) => log.event)).toEqual(['ws.open', 'ws.close']);
+    expect(started.ps.connectionCount).toBe(0);
   });
 
   it('logs ws.refresh with the user and the connection after answering an auth.refresh', async () => {
