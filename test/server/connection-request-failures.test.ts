@@ -39,10 +39,11 @@ const oddContract = defineContract({
   actions: {
     [LONG]: action({ payload: throwingSchema as never, permission: null }),
     'note.void': action<null, null>({ permission: null }),
+    'note.lock': action<null, null>({ permission: 'notes.lock_board' }),
   },
   events: {},
 });
-const oddApp = () => app({ contract: oddContract, handlers: { [LONG]: () => null, 'note.void': () => undefined } } as never);
+const oddApp = () => app({ contract: oddContract, handlers: { [LONG]: () => null, 'note.void': () => undefined, 'note.lock': () => null } } as never);
 
 /** loadPermissions that works until `fail` is set: then it throws `fail`, or waits on `hold`. */
 function switchableLoad() {
@@ -114,6 +115,13 @@ describe('a request that cannot run normally', () => {
       event: 'ws.denied',
       fields: { user: 'bob', action: 'note.add', permission: 'notes.add_note', resource: 'board:general', connection: expect.any(String) },
     });
+  });
+
+  it('names only the permission when the denied action has no resource', async () => {
+    const { signIn } = await oddApp();
+    const { client } = await signIn('2');
+    client.send(req('l', 'note.lock', null));
+    expect((await client.next(answer('l'))).error).toEqual({ code: 'permission_denied', message: '"note.lock" needs notes.lock_board', permission: 'notes.lock_board' });
   });
 
   it('answers null for a handler that returns nothing', async () => {

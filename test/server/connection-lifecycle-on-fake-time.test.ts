@@ -2,7 +2,7 @@
  * One connection's shutdown, liveness and corking over a stand-in socket on fake time: shutdown
  * never hangs on a peer that does not finish the close handshake, a close during the grace ends
  * it at once, a closed connection neither pings nor logs, and a lone request's answer is not held
- * back to the next turn while a batch of answers goes out together.
+ * back to the next turn while a batch of answers goes out together. Nothing is pushed before auth.ok.
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { memoryKeys } from 'permsocket/server';
@@ -127,6 +127,25 @@ describe('liveness', () => {
     expect(ws.pings).toBe(1);
     expect(ws.terminated).toBe(0);
     expect(logs.map((log) => log.event)).not.toContain('ws.idle');
+  });
+});
+
+describe('before auth.ok', () => {
+  it('sends neither perms nor events to a connection that has not signed in', async () => {
+    const { ws, live } = fakeConnection();
+    const permissions = { version: 2, grants: ['notes.view_note'], set: undefined as never };
+    live.applyPermissions(permissions);
+    live.sendEvent(permissions, '{"type":"event","name":"system.notice","data":{"text":"hi"}}');
+    expect(ws.sent).toEqual([]);
+  });
+
+  it('sends both once signed in', async () => {
+    const { ws, live, signIn } = fakeConnection();
+    await signIn();
+    const permissions = { version: 2, grants: ['notes.view_note'], set: undefined as never };
+    live.applyPermissions(permissions);
+    live.sendEvent(permissions, '{"type":"event","name":"system.notice","data":{"text":"hi"}}');
+    expect(ws.sent.map((frame) => frame.type)).toEqual(['auth.ok', 'perms', 'event']);
   });
 });
 
