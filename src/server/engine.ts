@@ -150,6 +150,8 @@ export function createServer<C extends Contract>(options: ServerOptions<C>): Per
 
   const handle = (message: HubMessage): void | Promise<void> => {
     if (message.kind === 'disconnect') {
+      // Another node's message skipped this node's check: ws would throw on such a code mid-close.
+      if (!DISCONNECT_CODES.has(message.code)) throw new RangeError(`disconnect: code ${String(message.code)} is not one a socket can be closed with here`);
       for (const connection of [...(byUser.get(message.userId) ?? [])]) connection.closeWith(message.code, message.reason);
       return;
     }

@@ -112,4 +112,14 @@ describe('the hub', () => {
     hub.deliver({ kind: 'event', name: 'system.notice', data: { text: 'next' }, permission: null, resource: undefined });
     expect((await client.next('event')).data).toEqual({ text: 'next' });
   });
+
+  it('ignores, and logs, a disconnect from another node with a code it does not allow, keeping the socket working', async () => {
+    const hub = testHub();
+    const { signIn, logs } = await failingApp({ hub: hub.hub });
+    const { client } = await signIn('1');
+    hub.deliver({ kind: 'disconnect', userId: '1', code: 999, reason: 'from an older node' });
+    expect(hubErrors(logs)).toEqual([{ event: 'hub.error', fields: { kind: 'disconnect', message: 'disconnect: code 999 is not one a socket can be closed with here' } }]);
+    client.send({ type: 'ping' });
+    await client.next('pong');
+  });
 });
