@@ -13,7 +13,7 @@ export interface ScriptedSocket {
   /** Every frame the client sent on it, parsed. */
   readonly sent: ClientFrame[];
   /** What the client passed to `close()`, if it called it. */
-  readonly closedWith: { code?: number; reason?: string } | null;
+  readonly closedWith: { code: number | undefined; reason: string | undefined } | null;
   /** The handshake succeeds. */
   open(): void;
   receive(frame: ServerFrame): void;
@@ -37,7 +37,7 @@ export function scriptedWebSocket() {
     readyState = 0;
     binaryType = 'blob';
     readonly sent: ClientFrame[] = [];
-    closedWith: { code?: number; reason?: string } | null = null;
+    closedWith: { code: number | undefined; reason: string | undefined } | null = null;
     constructor(readonly url: string) {
       super();
       sockets.push(this);
