@@ -1,0 +1,35 @@
+/**
+ * A listener that closes the client ends that client's work there: whatever the event it was
+ * handling would have led to (a forbidden close's auth-error, a reconnect) does not happen.
+ */
+import { describe, expect, it } from 'vitest';
+import type { AuthError } from 'permsocket';
+import { tick } from './fake-server';
+import { useFakeServer } from './harness';
+
+const { server, start } = useFakeServer();
+
+describe('a listener that closes the client', () => {
+  it('leaves it closed, with no auth-error, when it closes it from the close event of a forbidden (4403) close', async () => {
+    const authErrors: AuthError[] = [];
+    const { client, states } = start({ on: { close: () => client.close(), 'auth-error': (e) => void authErrors.push(e) } });
+    await tick(10);
+    server.last.close(4403, 'account suspended');
+    await tick(10);
+    expect(client.state).toBe('closed');
+    expect(states).toEqual(['connecting', 'authenticating', 'ready', 'closed']);
+    expect(authErrors).toEqual([]);
+    await tick(60_000);
+    expect(server.connections).toHaveLength(1);
+  });
+
+  it('does not reconnect when it closes it from the close event of a dropped socket', async () => {
+    const { client, states } = start({ retry: { minDelay: 100, maxDelay: 100 }, on: { close: () => client.close() } });
+    await tick(10);
+    server.last.close(1012);
+    await tick(1_000);
+    expect(client.state).toBe('closed');
+    expect(states).toEqual(['connecting', 'authenticating', 'ready', 'closed']);
+    expect(server.connections).toHaveLength(1);
+  });
+});
