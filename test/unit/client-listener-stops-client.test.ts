@@ -2,7 +2,7 @@
  * A listener that closes the client ends that client's work there: whatever the event it was
  * handling would have led to (a forbidden close's auth-error, a reconnect) does not happen.
  */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { AuthError } from 'permsocket';
 import { tick } from './fake-server';
 import { useFakeServer } from './harness';
@@ -21,6 +21,21 @@ describe('a listener that closes the client', () => {
     expect(authErrors).toEqual([]);
     await tick(60_000);
     expect(server.connections).toHaveLength(1);
+  });
+
+  it('leaves no timer running when it closes it from the state event as it starts signing in', async () => {
+    let first = true;
+    const { client } = start({ on: { state: (state) => state === 'authenticating' && first && ((first = false), client.close()) } });
+    await tick(10);
+    expect(client.state).toBe('closed');
+    expect(server.last.frames).toEqual([]);
+    // Nothing is left to keep a Node process alive, or to fire into the run of a later connect().
+    expect(vi.getTimerCount()).toBe(0);
+    client.connect();
+    await tick(60_000);
+    expect(client.state).toBe('ready');
+    expect(server.connections).toHaveLength(2);
+    expect(server.last.closed).toBeNull();
   });
 
   it('does not reconnect when it closes it from the close event of a dropped socket', async () => {
