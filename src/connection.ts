@@ -159,8 +159,7 @@ export function createConnection(options: ConnectionOptions): Connection {
               if (at === run) return url;
             }
           } catch (error) {
-            // `failed` may stop the client (or a listener it calls may): check the run after it too.
-            // Stryker disable next-line ConditionalExpression,LogicalOperator: equivalent: a stopped client refuses the move, and connect() resets the backoff
+            // `failed` may stop the client (or a listener it calls may, and connect() again): check the run after it too.
             if (at === run && failed(error) && at === run) {
               backOff();
               move('reconnecting');

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it, vi } from 'vitest';
 import type { AuthError } from 'permsocket';
-import { tick } from './fake-server';
+import { jwt, nowSeconds, tick } from './fake-server';
 import { useFakeServer } from './harness';
 
 const { server, start } = useFakeServer();
@@ -36,6 +36,26 @@ describe('a listener that closes the client', () => {
     expect(client.state).toBe('ready');
     expect(server.connections).toHaveLength(2);
     expect(server.last.closed).toBeNull();
+  });
+
+  it('gets a fresh attempt at once, with no backoff of the old run, when an error listener closes and connects it again', async () => {
+    let failures = 1;
+    const getToken = vi.fn(async () => {
+      if (failures-- > 0) throw new Error('auth server down');
+      return jwt({ sub: '1', exp: nowSeconds() + 300 });
+    });
+    let restarted = false;
+    const restart = () => {
+      if (restarted) return;
+      restarted = true;
+      client.close();
+      client.connect();
+    };
+    const { client, states } = start({ getToken, retry: { minDelay: 5_000, maxDelay: 5_000, jitter: false }, on: { error: restart } });
+    await tick(10);
+    expect(getToken).toHaveBeenCalledTimes(2);
+    expect(client.state).toBe('ready');
+    expect(states).toEqual(['connecting', 'closed', 'connecting', 'authenticating', 'ready']);
   });
 
   it('does not reconnect when it closes it from the close event of a dropped socket', async () => {
