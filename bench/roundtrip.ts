@@ -4,7 +4,8 @@
  * schema, its permission checked fresh through permissionsVersion, and the chat handler run) beside a bare `ws` client and server exchanging
  * the same JSON, and socket.io's emitWithAck with a handler doing the same work. Runs are
  * interleaved (A B C, A B C, ...) so a slow moment on a shared machine hits every system alike;
- * each figure is the median over the runs.
+ * each figure is the median over the runs. Each system has its own copy of the load loops
+ * (bench/load.ts), and the SDK on the bare server is compared with the raw ws client run by run.
  */
 import { existsSync } from 'node:fs';
 import { io as socketIo, type Socket } from 'socket.io-client';
@@ -12,7 +13,7 @@ import WebSocket from 'ws';
 import type { ChatContract } from '../demo/contract';
 import type { Client } from '../src/index';
 import { SUBPROTOCOL } from '../src/protocol';
-import { sequentialLatency, throughput, type Call } from './load';
+import { createLoad, type Call, type Load } from './load';
 import { packageVersion, repoRoot } from './machine';
 import { startReferenceServer, type ReferenceServer } from './reference-server';
 import { num, times, type Row } from './report';
@@ -37,6 +38,8 @@ export interface RoundTripCounts {
 interface System {
   name: string;
   call: Call;
+  /** Its own copy of the load loops (bench/load.ts says why). */
+  load: Load;
   /** Most requests per measurement, for a system too slow for the full counts in the time budget. */
   cap?: number;
   close(): Promise<void>;
@@ -55,6 +58,11 @@ export interface RoundTripFigures {
 const SECTION = '2. Round trip over loopback (chat.history, one connection)';
 const PAYLOAD = { room: 'random' };
 
+// BENCH_SHARED_LOOP=1 drives every system with one copy of the loops, as this section did before
+// (to compare the two harnesses on one machine; bench/load.ts says why each system has its own).
+const sharedLoad = process.env.BENCH_SHARED_LOOP === '1' ? createLoad() : undefined;
+const systemLoad = () => sharedLoad ?? createLoad();
+
 /** Starts a baseline server child (bench/baseline-server.ts). */
 async function startBaseline(mode: 'ws' | 'socketio', env: Record<string, string>): Promise<ServerProcess> {
   const child = serverProcess({ args: ['--import', 'tsx', 'bench/baseline-server.ts'], port: await freePort(), env: { BENCH_MODE: mode, ...env } });
@@ -69,6 +77,7 @@ async function sdkSystem(name: string, target: Target, token: () => Promise<stri
   return {
     name,
     call: () => client.request('chat.history', PAYLOAD),
+    load: systemLoad(),
     async close() {
       client.close();
       await onClose();
@@ -101,6 +110,7 @@ async function rawWsSystem(server: ServerProcess, signIn?: { name: string; token
   });
   return {
     name: signIn?.name ?? 'raw ws',
+    load: systemLoad(),
     call: () =>
       new Promise((resolve) => {
         const id = `r${(++counter).toString(36)}`;
@@ -124,6 +134,7 @@ async function socketIoSystem(server: ServerProcess, token: string): Promise<Sys
   });
   return {
     name: `socket.io ${packageVersion('socket.io')} emitWithAck`,
+    load: systemLoad(),
     call: async () => {
       const answer = (await socket.emitWithAck('chat.history', PAYLOAD)) as { ok: boolean };
       if (!answer.ok) throw new Error(`socket.io answered ${JSON.stringify(answer)}`);
@@ -168,12 +179,12 @@ async function djangoSystem(cap: number): Promise<System | string> {
 async function measure(systems: System[], counts: RoundTripCounts): Promise<RoundTripFigures[]> {
   const runs = systems.map(() => ({ throughput: [] as number[], p50: [] as number[], p99: [] as number[] }));
   const capped = (system: System, count: number) => Math.min(count, system.cap ?? count);
-  for (const system of systems) await throughput(system.call, capped(system, counts.warmup), counts.inFlight);
+  for (const system of systems) await system.load.throughput(system.call, capped(system, counts.warmup), counts.inFlight);
   for (let run = 0; run < counts.runs; run++) {
     for (const [i, system] of systems.entries()) {
       const record = runs[i] as (typeof runs)[number];
-      record.throughput.push(await throughput(system.call, capped(system, counts.throughputRequests), counts.inFlight));
-      const latency = await sequentialLatency(system.call, capped(system, counts.latencyRequests));
+      record.throughput.push(await system.load.throughput(system.call, capped(system, counts.throughputRequests), counts.inFlight));
+      const latency = await system.load.sequentialLatency(system.call, capped(system, counts.latencyRequests));
       record.p50.push(latency.p50);
       record.p99.push(latency.p99);
     }
@@ -197,13 +208,14 @@ export async function roundTripSection(counts: RoundTripCounts, note: (line: str
     const data = await sdk.call();
     const echo = await startBaseline('ws', { BENCH_DATA: JSON.stringify(data) });
     systems.push(await rawWsSystem(echo));
-    const secret = process.env.BENCH_SECRET ?? 'bench-socketio-secret';
-    const io = await startBaseline('socketio', { DATABASE: `${ref.database}.socketio`, JWT_SECRET: secret });
-    systems.push(await socketIoSystem(io, await signFor(secret, ref.userIds.alice ?? '')));
-    // The SDK against the bare server: what the client library itself adds over raw ws.
+    // The SDK against the bare server: what the client library itself adds over raw ws. Measured
+    // right after the raw ws client in every run, so the two figures compared share their moment.
     const echoForSdk = await startBaseline('ws', { BENCH_DATA: JSON.stringify(data) });
     const echoTarget = { wsUrl: `ws://127.0.0.1:${echoForSdk.port}/ws`, origin: `http://127.0.0.1:${echoForSdk.port}` };
     systems.push(await sdkSystem('permsocket SDK + bare ws server', echoTarget, async () => ref.token('alice', 3600), () => echoForSdk.kill('SIGKILL')));
+    const secret = process.env.BENCH_SECRET ?? 'bench-socketio-secret';
+    const io = await startBaseline('socketio', { DATABASE: `${ref.database}.socketio`, JWT_SECRET: secret });
+    systems.push(await socketIoSystem(io, await signFor(secret, ref.userIds.alice ?? '')));
     // A bare ws client on the reference server: the server's own cost, without the SDK's.
     systems.push(await rawWsSystem(ref.process, { name: 'raw ws client + Node server', token: await ref.token('alice', 3600), close: async () => {} }));
     const django = await djangoSystem(counts.slowCap);
@@ -225,7 +237,7 @@ async function signFor(secret: string, sub: string): Promise<string> {
 }
 
 function rows(figures: RoundTripFigures[], counts: RoundTripCounts): Row[] {
-  const [sdk, raw, io, sdkOnBare, serverAlone, ...rest] = figures as [
+  const [sdk, raw, sdkOnBare, io, serverAlone, ...rest] = figures as [
     RoundTripFigures,
     RoundTripFigures,
     RoundTripFigures,
@@ -235,6 +247,9 @@ function rows(figures: RoundTripFigures[], counts: RoundTripCounts): Row[] {
   ];
   const rps = (value: number) => `${num(value)} req/s`;
   const us = (value: number) => `${num(value)} µs`;
+  // Run by run: the SDK on the bare server was measured right after the raw client each time.
+  const ratios = sdkOnBare.runs.throughput.map((value, i) => value / (raw.runs.throughput[i] as number));
+  const paired = { ratios, median: median(ratios), low: Math.min(...ratios), high: Math.max(...ratios) };
   const out: Row[] = [
     {
       section: SECTION,
@@ -294,8 +309,10 @@ function rows(figures: RoundTripFigures[], counts: RoundTripCounts): Row[] {
       figure: 'SDK on a bare ws server (client cost alone)',
       value: `${rps(sdkOnBare.throughput)}; p50 ${us(sdkOnBare.p50)}`,
       baseline: `raw ws: ${rps(raw.throughput)}; p50 ${us(raw.p50)}`,
-      comparison: `${times(sdkOnBare.throughput / raw.throughput)} throughput; ${times(sdkOnBare.p50 / raw.p50)} p50`,
-      data: { sdkOnBare },
+      comparison: `${times(paired.median)} throughput (per run ${times(paired.low)}-${times(paired.high)}); ${times(sdkOnBare.p50 / raw.p50)} p50`,
+      target: '>= 0.90x raw ws',
+      pass: paired.median >= 0.9,
+      data: { sdkOnBare, pairedRatios: paired.ratios },
     },
   ];
   for (const other of rest) {

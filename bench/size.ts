@@ -3,7 +3,7 @@
  * same kind of entry (the names an app imports, dependencies included), minified by esbuild for
  * the browser and gzipped at level 9.
  */
-import { build } from 'esbuild';
+import { build, type Plugin } from 'esbuild';
 import { gzipSync } from 'node:zlib';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -31,11 +31,25 @@ function buildBudget(): string {
 export const DEPENDENCIES = ['partysocket', 'jwt-decode', 'eventemitter3'] as const;
 
 /**
+ * The tabs module (`shareAcrossTabs`) is imported dynamically, and the build makes it a chunk of its
+ * own that a page loads only when the option is on (size-limit ignores it the same way). Without
+ * code splitting esbuild would inline a dynamic import, so it is left out here: a single-tab app
+ * does not download it. Its own size is measured separately ({@link TABS_ENTRY}).
+ */
+const lazyTabs: Plugin = {
+  name: 'lazy-tabs',
+  setup(build) {
+    build.onResolve({ filter: /^\.\/share$/ }, (args) => (args.importer.endsWith(join('src', 'tabs', 'lazy.ts')) ? { path: args.path, external: true } : undefined));
+  },
+};
+
+/**
  * Bundles `entry` (module source) and measures it. `external` leaves packages out (the client's
  * own code is measured with its dependencies external).
  */
 export async function bundleSize(name: string, entry: string, external: string[] = []): Promise<BundleSize> {
   const result = await build({
+    plugins: [lazyTabs],
     stdin: { contents: entry, resolveDir: repoRoot, loader: 'ts', sourcefile: `${name}-entry.ts` },
     bundle: true,
     minify: true,
@@ -55,6 +69,8 @@ export async function bundleSize(name: string, entry: string, external: string[]
 }
 
 const CLIENT_ENTRY = `export { createClient, defineContract, action, event } from './src/index.ts';`;
+/** The tabs module with everything it needs (much of it shared with the main entry). */
+const TABS_ENTRY = `export { shareTabs } from './src/tabs/share.ts';`;
 /** Each dependency bundled alone, from the entry the client imports it by. */
 const DEPENDENCY_ENTRIES: { name: string; entry: string }[] = [
   { name: `partysocket/ws ${packageVersion('partysocket')}`, entry: `export { default } from 'partysocket/ws';` },
@@ -79,7 +95,8 @@ export async function sizeSection(): Promise<{ rows: Row[]; sizes: BundleSize[] 
   const code = await bundleSize('permsocket without its dependencies', CLIENT_ENTRY, [...DEPENDENCIES]);
   const dependencies: BundleSize[] = [];
   for (const { name, entry } of DEPENDENCY_ENTRIES) dependencies.push(await bundleSize(name, entry));
-  sizes.push(code, ...dependencies);
+  const tabs = await bundleSize('shareAcrossTabs module (loaded only when the option is on)', TABS_ENTRY);
+  sizes.push(code, ...dependencies, tabs);
   const rows: Row[] = [
     {
       section: SECTION,
@@ -109,6 +126,14 @@ export async function sizeSection(): Promise<{ rows: Row[]; sizes: BundleSize[] 
       comparison: `${times(dependency.gzipped / own.gzipped)} of the bundle`,
       data: { ...dependency },
     })),
+    {
+      section: SECTION,
+      figure: 'shareAcrossTabs module, loaded only when the option is on (with the code it shares with the main entry)',
+      value: kb(tabs.gzipped),
+      baseline: `main bundle: ${kb(own.gzipped)}`,
+      comparison: 'not in the main bundle',
+      data: { ...tabs },
+    },
     {
       section: SECTION,
       figure: 'permsocket vs socket.io-client',

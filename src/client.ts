@@ -5,7 +5,7 @@
  * @packageDocumentation
  */
 import type { Client } from './api';
-import { checkAction, type Contract, type ResultOf } from './contract';
+import { refusal, type Contract, type ResultOf } from './contract';
 import { createConnection, isTerminal } from './connection';
 import { AuthError, ConnectionLostError, ProtocolError, RequestError, asAuthError, asPermsocketError, closeError, isAuthError, stateError, type PermsocketError } from './errors';
 import { createListeners } from './listeners';
@@ -14,13 +14,16 @@ import { resolveOptions, type ClientOptions } from './options';
 import { EMPTY_PERMISSIONS, createPermissionSet, type PermissionSet } from './permissions';
 import { parseServerFrame, type KEYS_FEATURE, type AuthOkFrame, type CloseCode, type ClientFrame, type WireError } from './protocol';
 import { decideOnClose } from './reconnect';
-import { createRequests } from './requests';
+import { createRequests, type RequestOptions } from './requests';
 import { createSession } from './session';
 import { createTransport, type CloseInfo } from './transport';
 import { shareAcrossTabs } from './tabs/lazy';
 
 export type { Client, ReadyOptions } from './api';
 export type { RequestOptions } from './requests';
+
+// The default of request()'s options, shared: no object is made for a call without them.
+const NO_OPTIONS: RequestOptions = {};
 
 /**
  * Creates a client. It connects at once unless `autoConnect` is false.
@@ -211,9 +214,9 @@ export function createClient<C extends Contract>(options: ClientOptions<C>): Cli
       const definition = contract.actions[action];
       if (!definition) return false;
       if (payload === undefined && definition.resource) return definition.permission === null || permissions.can(definition.permission);
-      return checkAction(definition, payload, permissions).allowed;
+      return !refusal(definition, payload, permissions);
     },
-    request(action, payload, { timeout = requestTimeout, signal } = {}) {
+    request(action, payload, { timeout = requestTimeout, signal } = NO_OPTIONS) {
       const definition = contract.actions[action];
       if (!definition) return Promise.reject(new RequestError('unknown_action', `the contract has no action "${action}"`, action));
       if (isTerminal(connection.state_)) return Promise.reject(closedError(action));

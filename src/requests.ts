@@ -4,7 +4,7 @@
  * settles exactly once.
  * @packageDocumentation
  */
-import { checkAction, type ActionDefinition } from './contract';
+import { refusal, type ActionDefinition } from './contract';
 import { ConnectionLostError, PermissionDeniedError, QueueFullError, RequestError, TimeoutError, type PermissionDenial } from './errors';
 import { EMPTY_PERMISSIONS, type PermissionSet } from './permissions';
 import { Deadline } from './deadline';
@@ -110,14 +110,14 @@ export function createRequests(host: RequestsHost, maxQueued: number): Requests 
     return new PermissionDeniedError(denial, message);
   }
   /** The local refusal of a request by the current permissions, if they refuse it. */
-  function refused({ action_: action, definition_: definition, payload_: payload }: Pick<PendingRequest, 'action_' | 'definition_' | 'payload_'>) {
-    const verdict = checkAction(definition, payload, host.permissions_());
-    return verdict.allowed ? undefined : deny({ action, permission: verdict.permission, resource: verdict.resource, source: 'local' });
+  function refused(action: string, definition: ActionDefinition<unknown, unknown>, payload: unknown) {
+    const missing = refusal(definition, payload, host.permissions_());
+    return missing && deny({ action, permission: missing.permission, resource: missing.resource, source: 'local' });
   }
 
   /** Sends one request now, unless the current permissions refuse it (`checked`: it was checked just now). */
   function dispatch(request: PendingRequest, checked?: boolean) {
-    const error = !checked && refused(request);
+    const error = !checked && refused(request.action_, request.definition_, request.payload_);
     if (error) return request.reject(error);
     const keys = host.keys_();
     // Re-sent for its key alone: without keys now, sending it again could apply it twice.
@@ -137,7 +137,7 @@ export function createRequests(host: RequestsHost, maxQueued: number): Requests 
       if (signal?.aborted) return Promise.reject(signal.reason);
       // With a snapshot, refuse at call time; before the first one, the check runs at flush.
       const checked = host.permissions_() !== EMPTY_PERMISSIONS;
-      const error = checked && refused({ action_: action, definition_: definition, payload_: payload });
+      const error = checked && refused(action, definition, payload);
       if (error) return Promise.reject(error);
       const request = new PendingRequest(action, payload, definition, timeout, signal, forget);
       if (host.ready_() && queue.length === 0) dispatch(request, checked);

@@ -21,9 +21,9 @@ import {
   type WireError,
 } from '../protocol';
 import { AuthenticationError, ForbiddenError, RequestError } from './errors';
-import { remembersError, type KeyStore } from './keys';
+import { remembersError, type KeyClaim, type KeyStore } from './keys';
 import { messageOf, type Logger } from './log';
-import { sameGrants, type PermissionsCache, type UserPermissions } from './permissions-cache';
+import { isPromise, sameGrants, type PermissionsCache, type UserPermissions } from './permissions-cache';
 import { createTokenBucket, type RateLimit } from './rate-limit';
 import type { Authenticated, HandlerContext } from './types';
 
@@ -129,13 +129,13 @@ export function acceptConnection(ws: WebSocket, request: IncomingMessage, settin
       tcp.uncork();
     }
   };
+  // A handler's result goes through encodeRes; what fails here is sent as nothing, and logged.
   const encode = (frame: ServerFrame): string => {
     try {
       return encodeFrame(frame);
     } catch (error) {
-      // A handler's result JSON cannot carry (a BigInt, a cycle): the request still gets an answer.
       log('ws.internal_error', { user: user?.name, message: `unserializable ${frame.type}: ${messageOf(error)}`, connection: id });
-      return frame.type === 'res' ? encodeFrame({ type: 'res', id: frame.id, ok: false, error: { code: ErrorCode.Internal, message: 'internal error' } }) : '';
+      return '';
     }
   };
   const send = (frame: ServerFrame | string, alone = false) => {
@@ -353,43 +353,53 @@ export function acceptConnection(ws: WebSocket, request: IncomingMessage, settin
     }
   };
 
-  /** A `res` body without its id (`{"ok":...}`), as the key window keeps it. */
-  const encodeAnswer = (answer: NonNullable<Answer>): string | undefined => {
+  /** The `res` frame of an answer, or undefined (logged) when its data cannot be sent as JSON. */
+  const encodeRes = (requestId: string, answer: NonNullable<Answer>): string | undefined => {
     try {
-      return JSON.stringify(answer.ok ? { ok: true, data: answer.data } : { ok: false, error: answer.error });
+      return encodeFrame(answer.ok ? { type: 'res', id: requestId, ok: true, data: answer.data } : { type: 'res', id: requestId, ok: false, error: answer.error });
     } catch (error) {
+      // A handler's result JSON cannot carry (a BigInt, a cycle): the request still gets an answer.
       log('ws.internal_error', { user: user?.name, message: `unserializable res: ${messageOf(error)}`, connection: id });
       return undefined;
     }
   };
-  const INTERNAL_BODY = '{"ok":false,"error":{"code":"internal","message":"internal error"}}';
+  const internalRes = (requestId: string) => encodeFrame({ type: 'res', id: requestId, ok: false, error: { code: ErrorCode.Internal, message: 'internal error' } });
+  const keysUnavailable = (who: UserInfo, action: string, error: unknown) =>
+    log('ws.internal_error', { user: who.name, action: action.slice(0, 64), message: `request keys unavailable: ${messageOf(error)}`, connection: id });
 
   /**
    * A request with a key: the first run of (user, key) runs and its answer is kept; a repeat gets
    * that answer, waiting for it while the first run is still going (on any connection or node).
+   * Resolves with the `res` frame to send. A store that answers at once (memoryKeys) is not
+   * awaited, and the window keeps the frame the first run sent, without its id: `{"ok":...}`.
    */
   const runKeyed = async (requestId: string, action: string, payload: unknown, key: string, keys: KeyStore): Promise<string | undefined> => {
     const who = user;
     if (!who) return undefined;
-    let claim;
+    // What encodeFrame writes before `"ok"`: the type and the id.
+    const head = `{"type":"res","id":${JSON.stringify(requestId)},`;
+    let claim: KeyClaim;
     try {
-      claim = await keys.claim(who.id, key, signal());
+      const claimed = keys.claim(who.id, key, signal());
+      claim = isPromise(claimed) ? await claimed : claimed;
     } catch (error) {
       if (phase !== 'ready') return undefined;
       // Without the window a repeat could apply twice: refuse rather than guess.
-      log('ws.internal_error', { user: who.name, action: action.slice(0, 64), message: `request keys unavailable: ${messageOf(error)}`, connection: id });
-      return INTERNAL_BODY;
+      keysUnavailable(who, action, error);
+      return internalRes(requestId);
     }
-    if (!claim.run) return claim.answer;
+    if (!claim.run) return head + claim.answer.slice(1);
     const marks: Marks = { remember: false };
     const answer = await run(requestId, action, payload, key, marks);
-    const body = answer && (encodeAnswer(answer) ?? INTERNAL_BODY);
+    const encoded = answer && encodeRes(requestId, answer);
+    const frame = answer && (encoded ?? internalRes(requestId));
     try {
-      await keys.finish(who.id, key, body, marks.remember && body !== INTERNAL_BODY);
+      const done = keys.finish(who.id, key, frame && `{${frame.slice(head.length)}`, marks.remember && encoded !== undefined);
+      if (isPromise(done)) await done;
     } catch (error) {
-      log('ws.internal_error', { user: who.name, action: action.slice(0, 64), message: `request keys unavailable: ${messageOf(error)}`, connection: id });
+      keysUnavailable(who, action, error);
     }
-    return body;
+    return frame;
   };
 
   const onRequest = async (requestId: string, action: string, payload: unknown, key: string | undefined) => {
@@ -401,13 +411,13 @@ export function acceptConnection(ws: WebSocket, request: IncomingMessage, settin
     try {
       const keys = settings.keys;
       if (key !== undefined && keys) {
-        const body = await runKeyed(requestId, action, payload, key, keys);
-        if (body !== undefined && phase === 'ready') send(`{"type":"res","id":${JSON.stringify(requestId)},${body.slice(1)}`, inFlight.size === 1);
+        const frame = await runKeyed(requestId, action, payload, key, keys);
+        if (frame !== undefined && phase === 'ready') send(frame, inFlight.size === 1);
         return;
       }
       const answer = await run(requestId, action, payload);
       if (!answer || phase !== 'ready') return;
-      send(answer.ok ? { type: 'res', id: requestId, ok: true, data: answer.data } : { type: 'res', id: requestId, ok: false, error: answer.error }, inFlight.size === 1);
+      send(encodeRes(requestId, answer) ?? internalRes(requestId), inFlight.size === 1);
     } finally {
       inFlight.delete(requestId);
       if (inFlight.size === 0) for (const resolve of drained) resolve();

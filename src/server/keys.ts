@@ -78,29 +78,44 @@ export interface MemoryKeysOptions {
 /** The defaults of {@link memoryKeys}. */
 export const memoryKeysDefaults = Object.freeze({ ttlMs: 600_000, maxPerUser: 1_000, maxKeys: 100_000, maxBytes: 64 * 2 ** 20 });
 
-interface Entry {
-  userId: string;
-  key: string;
-  answer: string;
+/**
+ * One key of one user: running (no answer yet; repeats wait on it) or remembered. Running and
+ * remembered keys share the user's one Map, so a request costs one lookup and one object.
+ */
+interface Slot {
+  readonly user: UserKeys;
+  readonly key: string;
+  /** The answer once remembered; undefined while its first run is going. */
+  answer: string | undefined;
   /** When the answer was given. */
   at: number;
+  /** Repeats waiting for the first run; made by the first of them. */
+  waiters: ((answer: string | undefined) => void)[] | undefined;
   /** Forgotten already: its place in a queue is skipped. */
-  gone?: boolean;
+  gone: boolean;
+}
+
+/** The keys of one user: their slots by key, and the remembered ones oldest first. */
+interface UserKeys {
+  readonly id: string;
+  readonly slots: Map<string, Slot>;
+  readonly order: Queue;
+  remembered: number;
 }
 
 /**
- * Entries oldest first. A Map would keep that order too, but V8 leaves a hole for every deleted
+ * Slots oldest first. A Map would keep that order too, but V8 leaves a hole for every deleted
  * entry until it rehashes, and reading the oldest walks over them: with keys forgotten at the rate
  * they come, that walk was most of the window's cost. A queue with a moving head has no holes.
  */
 class Queue {
-  private items: Entry[] = [];
+  private items: Slot[] = [];
   private head = 0;
-  push(entry: Entry) {
-    this.items.push(entry);
+  push(slot: Slot) {
+    this.items.push(slot);
   }
-  /** The oldest entry not yet forgotten, or undefined. */
-  oldest(): Entry | undefined {
+  /** The oldest slot not yet forgotten, or undefined. */
+  oldest(): Slot | undefined {
     while (this.head < this.items.length && this.items[this.head]!.gone) this.head++;
     if (this.head > 1024 && this.head * 2 > this.items.length) {
       this.items = this.items.slice(this.head);
@@ -109,6 +124,9 @@ class Queue {
     return this.items[this.head];
   }
 }
+
+// Claims are answered synchronously where they can be: one object for every first run.
+const RUN: KeyClaim = Object.freeze({ run: true });
 
 function bound(name: string, value: number | undefined, fallback: number): number {
   if (value === undefined) return fallback;
@@ -129,73 +147,78 @@ export function memoryKeys(options: MemoryKeysOptions = {}): KeyStore {
   const maxKeys = bound('maxKeys', options.maxKeys, memoryKeysDefaults.maxKeys);
   const maxBytes = bound('maxBytes', options.maxBytes, memoryKeysDefaults.maxBytes);
   const now = options.now ?? Date.now;
-  const all = new Map<string, Entry>();
+  // By user, then by key: no string is built per request, and keys of different users cannot meet.
+  const users = new Map<string, UserKeys>();
   const order = new Queue();
-  const byUser = new Map<string, { entries: Map<string, Entry>; order: Queue }>();
-  // Runs in progress, with the repeats waiting for them. Never evicted: each is a live handler.
-  const running = new Map<string, ((answer: string | undefined) => void)[]>();
+  let count = 0;
   let bytes = 0;
-  // The user's length first: no (user, key) pair can spell another one.
-  const idOf = (userId: string, key: string) => `${userId.length}:${userId}:${key}`;
 
-  const drop = (entry: Entry) => {
-    entry.gone = true;
-    all.delete(idOf(entry.userId, entry.key));
-    const mine = byUser.get(entry.userId);
-    mine?.entries.delete(entry.key);
-    if (mine?.entries.size === 0) byUser.delete(entry.userId);
-    bytes -= entry.answer.length;
+  /** Removes a slot from its user's Map, and the user once it has none. */
+  const release = (slot: Slot) => {
+    const { user } = slot;
+    user.slots.delete(slot.key);
+    if (user.slots.size === 0) users.delete(user.id);
   };
-  const expire = () => {
-    const cutoff = now() - ttlMs;
-    for (let entry = order.oldest(); entry; entry = order.oldest()) {
-      if (entry.at > cutoff && all.size <= maxKeys && bytes <= maxBytes) break;
-      drop(entry);
+  const drop = (slot: Slot) => {
+    slot.gone = true;
+    release(slot);
+    slot.user.remembered--;
+    count--;
+    bytes -= slot.answer!.length;
+  };
+  const expire = (at: number) => {
+    const cutoff = at - ttlMs;
+    for (let slot = order.oldest(); slot; slot = order.oldest()) {
+      if (slot.at > cutoff && count <= maxKeys && bytes <= maxBytes) break;
+      drop(slot);
     }
   };
-  const remember = (entry: Entry) => {
-    all.set(idOf(entry.userId, entry.key), entry);
-    order.push(entry);
-    let mine = byUser.get(entry.userId);
-    if (!mine) byUser.set(entry.userId, (mine = { entries: new Map(), order: new Queue() }));
-    mine.entries.set(entry.key, entry);
-    mine.order.push(entry);
-    bytes += entry.answer.length;
-    if (mine.entries.size > maxPerUser) drop(mine.order.oldest()!);
-    expire();
+  const remember = (slot: Slot, answer: string) => {
+    const { user } = slot;
+    const at = now();
+    slot.answer = answer;
+    slot.at = at;
+    order.push(slot);
+    user.order.push(slot);
+    user.remembered++;
+    count++;
+    bytes += answer.length;
+    if (user.remembered > maxPerUser) drop(user.order.oldest()!);
+    expire(at);
   };
+  /** Waits for the running first run of `slot`: its answer, or (none given) a claim of its own. */
+  const wait = (slot: Slot, signal: AbortSignal) =>
+    new Promise<KeyClaim>((resolve, reject) => {
+      if (signal.aborted) return reject(signal.reason);
+      const onAbort = () => reject(signal.reason);
+      signal.addEventListener('abort', onAbort, { once: true });
+      (slot.waiters ??= []).push((answer) => {
+        signal.removeEventListener('abort', onAbort);
+        if (signal.aborted) return;
+        // No answer: the first run stopped before its handler; the first waiter runs it now.
+        if (answer === undefined) resolve(store.claim(slot.user.id, slot.key, signal));
+        else resolve({ run: false, answer });
+      });
+    });
 
   const store: KeyStore = {
     claim(userId, key, signal) {
-      expire();
-      const id = idOf(userId, key);
-      const entry = all.get(id);
-      if (entry) return { run: false, answer: entry.answer };
-      const waiters = running.get(id);
-      if (!waiters) {
-        running.set(id, []);
-        return { run: true };
-      }
-      return new Promise<KeyClaim>((resolve, reject) => {
-        if (signal.aborted) return reject(signal.reason);
-        const onAbort = () => reject(signal.reason);
-        signal.addEventListener('abort', onAbort, { once: true });
-        waiters.push((answer) => {
-          signal.removeEventListener('abort', onAbort);
-          if (signal.aborted) return;
-          // No answer: the first run stopped before its handler; the first waiter runs it now.
-          if (answer === undefined) resolve(store.claim(userId, key, signal));
-          else resolve({ run: false, answer });
-        });
-      });
+      expire(now());
+      let user = users.get(userId);
+      const slot = user?.slots.get(key);
+      if (slot) return slot.answer === undefined ? wait(slot, signal) : { run: false, answer: slot.answer };
+      if (!user) users.set(userId, (user = { id: userId, slots: new Map(), order: new Queue(), remembered: 0 }));
+      user.slots.set(key, { user, key, answer: undefined, at: 0, waiters: undefined, gone: false });
+      return RUN;
     },
     finish(userId, key, answer, keep) {
-      const id = idOf(userId, key);
-      const waiters = running.get(id);
-      if (!waiters) return;
-      running.delete(id);
-      if (keep && answer !== undefined) remember({ userId, key, answer, at: now() });
-      for (const waiter of waiters) waiter(answer);
+      const slot = users.get(userId)?.slots.get(key);
+      if (!slot || slot.answer !== undefined) return;
+      if (keep && answer !== undefined) remember(slot, answer);
+      else release(slot);
+      const waiters = slot.waiters;
+      slot.waiters = undefined;
+      if (waiters) for (const waiter of waiters) waiter(answer);
     },
   };
   return store;
