@@ -90,10 +90,11 @@ export function createClient<C extends Contract>(options: ClientOptions<C>): Cli
   }
 
   function onOpen() {
+    // Armed first: a state listener that closes the client on the move below clears it with the rest.
+    liveness.expect_();
     const frame = session.authFrame_();
     if (!frame || !connection.move_('authenticating')) return;
     send(frame);
-    liveness.expect_();
   }
 
   // A socket callback must never throw: whatever goes wrong is reported on `error` instead.

@@ -125,10 +125,10 @@ export function createTokenManager(options: {
       arm(expiresAt - Math.min(options.refreshSkew, remaining / 2));
     },
     retryIn_(delay) {
-      if (expiresAt === null) return;
       // Past expiry there is nothing left to save: the server closes with 4401 and the client
-      // reconnects with a fresh token, so retrying here would only spin.
-      const at = Math.min(Date.now() + delay, expiresAt);
+      // reconnects with a fresh token, so retrying here would only spin. With no session
+      // (expiresAt null) the time is 0, in the past too: nothing is armed.
+      const at = Math.min(Date.now() + delay, expiresAt ?? 0);
       if (at > Date.now()) arm(at);
     },
     check_: check,

@@ -40,8 +40,8 @@ export interface Transport {
   drop_(code: number, reason: string): void;
   /** Closes the socket for good, until the next {@link Transport.start_}. */
   stop_(reason: string): void;
-  /** Sends a text frame on an open socket; returns false when none is open. */
-  send_(text: string): boolean;
+  /** Sends a text frame on an open socket; with none open, nothing is sent. */
+  send_(text: string): void;
 }
 
 /** The part of partysocket's ReconnectingWebSocket the transport uses. */
@@ -69,7 +69,9 @@ export function createTransport(options: {
   const { events_: events } = options;
   let socket: ReconnectingSocket | undefined;
   // The current attempt's socket: whether it opened, and whether its close was reported already.
-  let opened = false;
+  // The URL provider sets both as each attempt starts; before the first there is nothing to report.
+  let opened: boolean;
+  // Stryker disable next-line BooleanLiteral: equivalent: no close can come before the URL provider's first answer sets it to false
   let reported = true;
   // Whether the client asked for the close under way, so its synchronous close event is reported as requested.
   let requested = false;
@@ -78,13 +80,14 @@ export function createTransport(options: {
    * The one place partysocket's events are normalised. A failed attempt (a socket error, the
    * connect timeout, a constructor that threw) reaches `onclose` as partysocket's own close 1000,
    * an event it built itself and never dispatched (so it has no target); browsers call that 1006.
+   * Its other undispatched closes are the ones the client asked for.
    */
   function closed(event: { code: number; reason?: string; target?: unknown }): void {
     if (reported) return;
     reported = true;
     const asked = requested;
     requested = false;
-    const synthetic = !event.target && event.code === NORMAL && !asked;
+    const synthetic = !event.target && !asked;
     const info: CloseInfo = {
       code: synthetic ? ABNORMAL : event.code,
       reason: synthetic ? '' : (event.reason ?? ''),
@@ -113,6 +116,7 @@ export function createTransport(options: {
       {
         // Without the option partysocket takes the global WebSocket at each attempt (msw patches it).
         WebSocket: options.WebSocket,
+        // Stryker disable next-line BooleanLiteral: equivalent: start_() creates the socket just before reconnect(), and one attempt starts either way (without it the constructor starts it and reconnect() finds it under way)
         startClosed: true,
         // The client's own full-jitter backoff runs in the URL provider: partysocket adds no delay.
         minReconnectionDelay: 0,
@@ -128,7 +132,7 @@ export function createTransport(options: {
     // EventTargets (happy-dom's) also call on* handlers for the clone partysocket dispatches on
     // itself: that second call, whose target is the partysocket, is not a second event.
     const own = <E>(handler: (event: E) => void) => (event: E) => {
-      if ((event as { target?: unknown } | null)?.target !== created) handler(event);
+      if ((event as { target?: unknown }).target !== created) handler(event);
     };
     created.onopen = own(() => {
       opened = true;
@@ -137,6 +141,7 @@ export function createTransport(options: {
     created.onmessage = own((event) => events.message_(event.data));
     created.onclose = own(closed);
     // A constructor that threw on the very first attempt reports only an error, no close.
+    // Stryker disable next-line ObjectLiteral: equivalent: this close has no target and was not asked for, so it is reported as 1006 whatever its code
     created.onerror = own(() => closed({ code: NORMAL }));
     return created;
   }
@@ -150,19 +155,22 @@ export function createTransport(options: {
       socket.reconnect();
     },
     drop_(code, reason) {
-      if (socket?.readyState !== 1) return;
+      // A socket already closing reports its own close, not one the client asked for: reconnect()
+      // would drop that close and start over, leaving `requested` set for the next socket.
+      if (socket!.readyState !== 1) return;
       requested = true;
-      socket.reconnect(code, reason);
+      socket!.reconnect(code, reason);
     },
     stop_(reason) {
       // close() reports the close at once when a socket is open or opening, and nothing otherwise.
       requested = true;
-      socket?.close(NORMAL, reason);
+      socket!.close(NORMAL, reason);
       reported = true;
       requested = false;
     },
     send_(text) {
-      return socket?.readyState === 1 ? socket.send(text) : false;
+      // partysocket would drop it too, but warn on the console when the client has closed it.
+      if (socket!.readyState === 1) socket!.send(text);
     },
   };
 }

@@ -74,8 +74,8 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /** Whether a handler's throw asks for a specific error code (permsocket's or the server's RequestError). */
 function requestErrorOf(error: unknown): WireError | undefined {
-  if (typeof error !== 'object' || error === null) return undefined;
-  const e = error as { name?: unknown; code?: unknown; message?: unknown; retryAfterMs?: unknown };
+  // Object() makes null, undefined and primitives into objects without a RequestError's name.
+  const e = Object(error) as { name?: unknown; code?: unknown; message?: unknown; retryAfterMs?: unknown };
   if (e.name !== 'RequestError' || typeof e.code !== 'string') return undefined;
   const wire: WireError = { code: e.code, message: typeof e.message === 'string' ? e.message : e.code };
   if (typeof e.retryAfterMs === 'number') wire.retryAfterMs = e.retryAfterMs;
@@ -118,7 +118,8 @@ export function acceptConnection(client: MswClient, protocols: string | string[]
 
   // msw emits the connection before the socket opens: what the fake says at once (4406) waits for the open.
   const whenOpen = (work: () => void) => {
-    if (client.socket.readyState === CONNECTING) client.socket.addEventListener('open', work, { once: true });
+    // A socket opens once: the listener never runs twice.
+    if (client.socket.readyState === CONNECTING) client.socket.addEventListener('open', work);
     else work();
   };
 
@@ -249,9 +250,7 @@ export function acceptConnection(client: MswClient, protocols: string | string[]
     const check = checkAction(definition, checked.value, permissions);
     if (!check.allowed) {
       const message = `"${action}" needs ${check.permission}${check.resource ? ` on ${check.resource}` : ''}`;
-      const extra: Partial<WireError> = { permission: check.permission };
-      if (check.resource !== undefined) extra.resource = check.resource;
-      return fail(ErrorCode.PermissionDenied, message, extra);
+      return fail(ErrorCode.PermissionDenied, message, { permission: check.permission, ...(check.resource !== undefined && { resource: check.resource }) });
     }
     const handler = host.handler(action);
     if (!handler) return fail(ErrorCode.Internal, `permsocketServer has no handler for "${action}": add one to its handlers`);
@@ -306,9 +305,9 @@ export function acceptConnection(client: MswClient, protocols: string | string[]
     }
     if (parsed.ok) frames.push(parsed.frame);
     const type = parsed.ok ? parsed.frame.type : 'req';
-    if (type === 'auth') {
+    if (parsed.ok && parsed.frame.type === 'auth') {
       if (phase !== 'awaiting-auth') closeWith(CloseCode.BadRequest, 'already authenticated');
-      else if (parsed.ok && parsed.frame.type === 'auth') onAuth(parsed.frame.token);
+      else onAuth(parsed.frame.token);
       return;
     }
     if (phase !== 'ready') {
@@ -342,9 +341,8 @@ export function acceptConnection(client: MswClient, protocols: string | string[]
   });
   client.addEventListener('close', (event) => finished(event.code, event.reason, 'client'));
 
-  authTimer = setTimeout(() => {
-    if (phase === 'awaiting-auth') closeWith(CloseCode.AuthTimeout, `no auth frame within ${host.authTimeout} ms`);
-  }, host.authTimeout);
+  // Cleared by the auth that signs in and by every close, so it only ever fires while awaiting auth.
+  authTimer = setTimeout(() => closeWith(CloseCode.AuthTimeout, `no auth frame within ${host.authTimeout} ms`), host.authTimeout);
   if (!offered.includes(SUBPROTOCOL)) closeWith(CloseCode.UnsupportedProtocol, `the client must offer the subprotocol ${SUBPROTOCOL}`);
 
   return {
@@ -353,10 +351,8 @@ export function acceptConnection(client: MswClient, protocols: string | string[]
       return phase === 'ready';
     },
     syncPermissions,
-    sendEvent(name, data) {
-      if (phase !== 'ready') return;
-      send({ type: 'event', name, data });
-    },
+    // The server only calls it on signed-in connections.
+    sendEvent: (name, data) => send({ type: 'event', name, data }),
     closeWith,
     drop,
   };

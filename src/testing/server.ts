@@ -23,7 +23,8 @@ function checkedGrants(grants: readonly string[]): string[] {
 }
 
 function checkedMs(value: number, name: string): number {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+  // Number.isFinite is false for anything that is not a number.
+  if (!Number.isFinite(value) || value < 0) {
     throw new TypeError(`permsocketServer: ${name} must be a number of milliseconds >= 0, got ${String(value)}`);
   }
   return value;
@@ -99,7 +100,7 @@ export function permsocketServer<C extends Contract>(contract: C, options: Perms
     keys: options.keys ? new Map() : undefined,
   };
 
-  const open = () => live.filter((connection) => connection.info.closed === null);
+  // Closing or dropping a connection that already closed does nothing: every close goes over `live`.
   const signedIn = () => live.filter((connection) => connection.ready);
 
   const link = ws.link(options.url);
@@ -138,11 +139,11 @@ export function permsocketServer<C extends Contract>(contract: C, options: Perms
       }
     },
     drop() {
-      for (const connection of open()) connection.drop();
+      for (const connection of live) connection.drop();
     },
     setOnline(next) {
       online = next;
-      if (!online) for (const connection of open()) connection.drop();
+      if (!online) for (const connection of live) connection.drop();
     },
     reject(times = 1) {
       if (!Number.isInteger(times) || times < 1) throw new TypeError(`permsocketServer: reject(times) needs a whole number >= 1, got ${String(times)}`);
@@ -155,7 +156,7 @@ export function permsocketServer<C extends Contract>(contract: C, options: Perms
       for (const connection of signedIn()) connection.closeWith(CloseCode.Forbidden, 'user deactivated');
     },
     close(code = CloseCode.GoingAway, reason = 'server closing') {
-      for (const connection of open()) connection.closeWith(code, reason);
+      for (const connection of live) connection.closeWith(code, reason);
     },
     setLatency(ms) {
       latency = checkedMs(ms, 'latency');
@@ -174,7 +175,7 @@ export function permsocketServer<C extends Contract>(contract: C, options: Perms
       });
     },
     reset() {
-      for (const connection of open()) connection.closeWith(CloseCode.GoingAway, 'server reset');
+      for (const connection of live) connection.closeWith(CloseCode.GoingAway, 'server reset');
       live.length = 0;
       connections.length = 0;
       requests.length = 0;

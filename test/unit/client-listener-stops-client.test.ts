@@ -1,0 +1,70 @@
+/**
+ * A listener that closes the client ends that client's work there: whatever the event it was
+ * handling would have led to (a forbidden close's auth-error, a reconnect) does not happen.
+ */
+import { describe, expect, it, vi } from 'vitest';
+import type { AuthError } from 'permsocket';
+import { jwt, nowSeconds, tick } from './fake-server';
+import { useFakeServer } from './harness';
+
+const { server, start } = useFakeServer();
+
+describe('a listener that closes the client', () => {
+  it('leaves it closed, with no auth-error, when it closes it from the close event of a forbidden (4403) close', async () => {
+    const authErrors: AuthError[] = [];
+    const { client, states } = start({ on: { close: () => client.close(), 'auth-error': (e) => void authErrors.push(e) } });
+    await tick(10);
+    server.last.close(4403, 'account suspended');
+    await tick(10);
+    expect(client.state).toBe('closed');
+    expect(states).toEqual(['connecting', 'authenticating', 'ready', 'closed']);
+    expect(authErrors).toEqual([]);
+    await tick(60_000);
+    expect(server.connections).toHaveLength(1);
+  });
+
+  it('leaves no timer running when it closes it from the state event as it starts signing in', async () => {
+    let first = true;
+    const { client } = start({ on: { state: (state) => state === 'authenticating' && first && ((first = false), client.close()) } });
+    await tick(10);
+    expect(client.state).toBe('closed');
+    expect(server.last.frames).toEqual([]);
+    // Nothing is left to keep a Node process alive, or to fire into the run of a later connect().
+    expect(vi.getTimerCount()).toBe(0);
+    client.connect();
+    await tick(60_000);
+    expect(client.state).toBe('ready');
+    expect(server.connections).toHaveLength(2);
+    expect(server.last.closed).toBeNull();
+  });
+
+  it('gets a fresh attempt at once, with no backoff of the old run, when an error listener closes and connects it again', async () => {
+    let failures = 1;
+    const getToken = vi.fn(async () => {
+      if (failures-- > 0) throw new Error('auth server down');
+      return jwt({ sub: '1', exp: nowSeconds() + 300 });
+    });
+    let restarted = false;
+    const restart = () => {
+      if (restarted) return;
+      restarted = true;
+      client.close();
+      client.connect();
+    };
+    const { client, states } = start({ getToken, retry: { minDelay: 5_000, maxDelay: 5_000, jitter: false }, on: { error: restart } });
+    await tick(10);
+    expect(getToken).toHaveBeenCalledTimes(2);
+    expect(client.state).toBe('ready');
+    expect(states).toEqual(['connecting', 'closed', 'connecting', 'authenticating', 'ready']);
+  });
+
+  it('does not reconnect when it closes it from the close event of a dropped socket', async () => {
+    const { client, states } = start({ retry: { minDelay: 100, maxDelay: 100 }, on: { close: () => client.close() } });
+    await tick(10);
+    server.last.close(1012);
+    await tick(1_000);
+    expect(client.state).toBe('closed');
+    expect(states).toEqual(['connecting', 'authenticating', 'ready', 'closed']);
+    expect(server.connections).toHaveLength(1);
+  });
+});
