@@ -2,7 +2,7 @@
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
 export default {
   testRunner: 'vitest',
-  // Only the in-process projects (unit, react, testing, server-unit): see vitest.stryker.config.ts.
+  // Only the fast projects (unit, react, testing, server-unit, server-redis): see vitest.stryker.config.ts.
   vitest: { configFile: 'vitest.stryker.config.ts' },
   // All of src/, so permsocket/server and permsocket/testing are covered as soon as they land.
   // Nothing is left out to raise a score: a mutant that cannot matter is disabled where it stands.

@@ -46,10 +46,22 @@ export default defineConfig({
         resolve: { alias },
         test: {
           // The server engine against real ws servers on port 0 and a local JWKS, in-process and
-          // fast enough for mutation testing; test/server/integration (Redis, the README example
-          // as a process) runs with the integration project.
+          // fast enough for mutation testing; test/server/redis is server-redis, and
+          // test/server/integration (the README example as a process) runs with the integration project.
           name: 'server-unit',
           include: ['test/server/*.test.ts'],
+          environment: 'node',
+          testTimeout: 20_000,
+          hookTimeout: 30_000,
+        },
+      },
+      {
+        resolve: { alias },
+        test: {
+          // redisKeys and redisHub against a private redis-server per file (a free 127.0.0.1 port,
+          // stopped by PID): fast enough to run per mutant, so Stryker runs it too.
+          name: 'server-redis',
+          include: ['test/server/redis/*.test.ts'],
           environment: 'node',
           testTimeout: 20_000,
           hookTimeout: 30_000,

@@ -2,12 +2,13 @@
  * The vitest config StrykerJS runs (`npm run mutation`): the fast in-process projects of
  * vitest.config.ts and nothing else. The vitest runner cannot pick projects itself, and the
  * integration and e2e projects (real servers, Chromium) are far too slow to run per mutant.
+ * server-redis is in: each of its files starts one private redis-server, which takes milliseconds.
  * A project listed here that does not exist yet (server-unit) is simply skipped until it lands.
  */
 import { defineConfig, type TestProjectInlineConfiguration } from 'vitest/config';
 import base from './vitest.config';
 
-const MUTATION_PROJECTS = new Set(['unit', 'react', 'testing', 'server-unit']);
+const MUTATION_PROJECTS = new Set(['unit', 'react', 'testing', 'server-unit', 'server-redis']);
 
 const projects = (base.test?.projects ?? []) as TestProjectInlineConfiguration[];
 

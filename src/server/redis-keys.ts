@@ -75,7 +75,7 @@ const sleep = (ms: number, signal: AbortSignal) =>
       clearTimeout(timer);
       reject(signal.reason);
     };
-    signal.addEventListener('abort', onAbort, { once: true });
+    signal.addEventListener('abort', onAbort);
   });
 
 /**
