@@ -8,17 +8,10 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { action, defineContract } from 'permsocket/protocol';
 import { ForbiddenError } from 'permsocket/server';
 import { expectServerClose, type Frame } from '../conformance/helpers';
-import { startApp, type TestApp } from './harness';
+import { appsPerTest, startApp, type TestApp } from './harness';
 
-const apps: TestApp[] = [];
-async function app(overrides: Parameters<typeof startApp>[0] = {}): Promise<TestApp> {
-  const started = await startApp(overrides);
-  apps.push(started);
-  return started;
-}
-afterEach(async () => {
-  for (const started of apps.splice(0)) await started.stop();
-});
+// Each test's apps are stopped after it.
+const app = appsPerTest();
 
 const req = (id: string, actionName: string, payload: unknown) => ({ type: 'req', id, action: actionName, payload });
 const answer = (id: string) => (frame: Frame) => frame.type === 'res' && frame.id === id;

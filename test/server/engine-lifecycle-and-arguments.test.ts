@@ -5,18 +5,11 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { memoryKeys, type KeyStore } from 'permsocket/server';
-import { startApp, type TestApp } from './harness';
+import { appsPerTest, startApp, type TestApp } from './harness';
 import { testHub } from './test-hub';
 
-const apps: TestApp[] = [];
-async function app(overrides: Parameters<typeof startApp>[0] = {}): Promise<TestApp> {
-  const started = await startApp(overrides);
-  apps.push(started);
-  return started;
-}
-afterEach(async () => {
-  for (const started of apps.splice(0)) await started.stop();
-});
+// Each test's apps are stopped after it.
+const app = appsPerTest();
 
 function deferred() {
   let resolve!: () => void;

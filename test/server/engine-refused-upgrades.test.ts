@@ -9,17 +9,10 @@ import { Duplex } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { HandshakeRefused } from '../conformance/helpers';
-import { startApp, type TestApp } from './harness';
+import { appsPerTest, startApp, type TestApp } from './harness';
 
-const apps: TestApp[] = [];
-async function app(overrides: Parameters<typeof startApp>[0] = {}): Promise<TestApp> {
-  const started = await startApp(overrides);
-  apps.push(started);
-  return started;
-}
-afterEach(async () => {
-  for (const started of apps.splice(0)) await started.stop();
-});
+// Each test's apps are stopped after it.
+const app = appsPerTest();
 
 interface RawResponse {
   statusLine: string;

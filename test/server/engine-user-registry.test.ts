@@ -4,17 +4,10 @@
  * last socket closed costs no more loadPermissions calls.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { startApp, type TestApp } from './harness';
+import { appsPerTest, startApp, type TestApp } from './harness';
 
-const apps: TestApp[] = [];
-async function app(overrides: Parameters<typeof startApp>[0] = {}): Promise<TestApp> {
-  const started = await startApp(overrides);
-  apps.push(started);
-  return started;
-}
-afterEach(async () => {
-  for (const started of apps.splice(0)) await started.stop();
-});
+// Each test's apps are stopped after it.
+const app = appsPerTest();
 
 describe('the registry of sockets', () => {
   it('counts every open socket and forgets each one that closes, signed in or not', async () => {

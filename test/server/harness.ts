@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { createServer as createHttpServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { SignJWT } from 'jose';
+import { afterEach } from 'vitest';
 import { action, defineContract, event, returns } from 'permsocket/protocol';
 import {
   ForbiddenError,
@@ -173,5 +174,18 @@ export async function startApp(overrides: Partial<ServerOptions<TestContract>> =
       http.closeAllConnections();
       await new Promise<void>((resolve) => http.close(() => resolve()));
     },
+  };
+}
+
+/** An `app(overrides)` that starts an app, each stopped after the test that started it. */
+export function appsPerTest(): (overrides?: Partial<ServerOptions<TestContract>>) => Promise<TestApp> {
+  const apps: TestApp[] = [];
+  afterEach(async () => {
+    for (const started of apps.splice(0)) await started.stop();
+  });
+  return async (overrides = {}) => {
+    const started = await startApp(overrides);
+    apps.push(started);
+    return started;
   };
 }
