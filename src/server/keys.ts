@@ -167,7 +167,7 @@ export function memoryKeys(options: MemoryKeysOptions = {}): KeyStore {
     release(slot);
     // Forgotten by time or by a bound, it is its user's oldest too: move their queue past it, or a
     // user who always keeps one answer alive would hold every answer they ever had.
-    if (users.has(slot.user.id)) slot.user.order.oldest();
+    slot.user.order.oldest();
     slot.user.remembered--;
     count--;
     bytes -= slot.answer!.length;
