@@ -4,8 +4,9 @@
  * clockTolerance, a token that is not a JWT at all, and the jose error kept as the cause.
  */
 import { SignJWT, errors } from 'jose';
-import { AuthenticationError, hs256 } from 'permsocket/server';
+import { hs256 } from 'permsocket/server';
 import { describe, expect, it } from 'vitest';
+import { authenticationError as refusal } from './auth-refusal';
 
 const SECRET = 'a-test-secret-of-enough-length-0123456789';
 const key = new TextEncoder().encode(SECRET);
@@ -15,15 +16,6 @@ const verify = hs256({ secret: SECRET, audience: 'permsocket' });
 /** A token with the raw claims given (jose's setters would refuse a non-string sub). */
 const sign = (claims: Record<string, unknown>, header: Record<string, unknown> = {}, secret: Uint8Array = key) =>
   new SignJWT({ aud: 'permsocket', exp: now() + 300, ...claims }).setProtectedHeader({ alg: 'HS256', ...header }).sign(secret);
-
-async function refusal(promise: Promise<unknown>): Promise<AuthenticationError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(AuthenticationError);
-  return error as AuthenticationError;
-}
 
 describe('hs256 on claims jose does not check', () => {
   it('refuses a token whose sub is an empty string as malformed', async () => {

@@ -5,8 +5,9 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { SignJWT, exportJWK, generateKeyPair, type CryptoKey, type JWK } from 'jose';
-import { AuthenticationError, jwks } from 'permsocket/server';
+import { jwks } from 'permsocket/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { refusal } from './auth-refusal';
 
 let server: Server;
 let base = '';
@@ -36,15 +37,6 @@ const token = () =>
     .setAudience('permsocket')
     .setExpirationTime(Math.floor(Date.now() / 1000) + 300)
     .sign(key.privateKey);
-
-async function refusal(promise: Promise<unknown>): Promise<string> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(AuthenticationError);
-  return (error as Error).message;
-}
 
 describe('jwks when the endpoint fails', () => {
   it('verifies against the working endpoint (the tokens below are good ones)', async () => {

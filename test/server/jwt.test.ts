@@ -4,8 +4,9 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { SignJWT, exportJWK, generateKeyPair, type CryptoKey, type JWK } from 'jose';
-import { AuthenticationError, hs256, jwks } from 'permsocket/server';
+import { hs256, jwks } from 'permsocket/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { refusal } from './auth-refusal';
 
 const SECRET = 'a-test-secret-of-enough-length-0123456789';
 const now = () => Math.floor(Date.now() / 1000);
@@ -22,15 +23,6 @@ function sign(key: CryptoKey | Uint8Array, claims: Record<string, unknown>, head
 
 const hsKey = new TextEncoder().encode(SECRET);
 const good = { sub: '42', aud: 'permsocket', exp: now() + 300 };
-
-async function refusal(promise: Promise<unknown>): Promise<string> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(AuthenticationError);
-  return (error as Error).message;
-}
 
 describe('hs256', () => {
   const verify = hs256({ secret: SECRET, audience: 'permsocket' });
