@@ -64,6 +64,11 @@ export class WebSocketDouble extends EventEmitter {
   receive(frame: object): void {
     this.emit('message', Buffer.from(JSON.stringify(frame)), false);
   }
+  /** The client goes away: the socket reports its close, as ws does. */
+  leave(code = 1001): void {
+    this.readyState = 3;
+    this.emit('close', code, Buffer.from(''));
+  }
   /** Parsed frames of one type, in order. */
   frames(type: string): Record<string, any>[] {
     return this.sent.map((entry) => JSON.parse(entry.text) as Record<string, any>).filter((frame) => frame.type === type);
