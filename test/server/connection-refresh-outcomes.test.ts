@@ -48,6 +48,16 @@ describe('signing in and refreshing', () => {
     expect(started.logs).toContainEqual({ event: 'ws.refresh', fields: { user: 'alice', connection: auth.fields.connection } });
   });
 
+  it("loads permissions afresh on sign-in even when permissionsVersion has not moved since the user's other socket signed in", async () => {
+    const started = await app({ permissionsVersion: (user) => started.users.get(user.id)?.version });
+    await started.signIn('1');
+    const loads = started.calls.loadPermissions;
+    // Changed without a version bump: only a forced load sees it.
+    started.users.get('1')!.grants = ['notes.view_note'];
+    expect((await started.signIn('1')).authOk.perms).toEqual({ version: 1, grants: ['notes.view_note'] });
+    expect(started.calls.loadPermissions).toBe(loads + 1);
+  });
+
   it('loads permissions afresh on auth.refresh even when permissionsVersion has not moved', async () => {
     const started = await app({ permissionsVersion: (user) => started.users.get(user.id)?.version });
     const { client } = await started.signIn('1');

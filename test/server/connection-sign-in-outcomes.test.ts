@@ -25,7 +25,12 @@ afterEach(() => {
 });
 
 /** A hook's answer that the test settles later. */
-function later<T>() {
+interface Later<T> {
+  promise: Promise<T>;
+  resolve(value: T): void;
+  reject(error: unknown): void;
+}
+function later<T>(): Later<T> {
   let resolve!: (value: T) => void;
   let reject!: (error: unknown) => void;
   const promise = new Promise<T>((res, rej) => ((resolve = res), (reject = rej)));
@@ -123,42 +128,36 @@ describe('what loadPermissions answers at sign-in', () => {
   });
 });
 
+/** Signs in with one hook's answer pending, lets the client leave, then settles that answer. */
+async function leftDuring<T>(hook: (answer: () => Promise<T>) => AcceptOptions, settle: (answer: Later<T>) => void): Promise<Accepted> {
+  const answer = later<T>();
+  const accepted = await signIn(hook(() => answer.promise));
+  accepted.ws.leave();
+  settle(answer);
+  await nextTurn();
+  return accepted;
+}
+
 describe('a client that leaves during sign-in', () => {
   it('costs no loadPermissions call when it left while its token was verified', async () => {
-    const verified = later<Authenticated>();
-    const accepted = await signIn({ authenticate: () => verified.promise });
-    accepted.ws.leave();
-    verified.resolve({ user: alice, exp: expiresIn(300) });
-    await nextTurn();
+    const accepted = await leftDuring<Authenticated>((authenticate) => ({ authenticate }), (token) => token.resolve({ user: alice, exp: expiresIn(300) }));
     expect(accepted.loads).toBe(0);
     expect(events(accepted)).toEqual(['ws.open', 'ws.close']);
   });
 
   it('logs no auth error when the verification of its token fails after it left', async () => {
-    const verified = later<Authenticated>();
-    const accepted = await signIn({ authenticate: () => verified.promise });
-    accepted.ws.leave();
-    verified.reject(new Error('token store down'));
-    await nextTurn();
+    const accepted = await leftDuring<Authenticated>((authenticate) => ({ authenticate }), (token) => token.reject(new Error('token store down')));
     expect(events(accepted)).toEqual(['ws.open', 'ws.close']);
   });
 
   it('is never signed in when it left while its permissions loaded', async () => {
-    const loaded = later<PermissionSnapshot>();
-    const accepted = await signIn({ loadPermissions: () => loaded.promise });
-    accepted.ws.leave();
-    loaded.resolve({ version: 1, grants: [] });
-    await nextTurn();
+    const accepted = await leftDuring<PermissionSnapshot>((loadPermissions) => ({ loadPermissions }), (load) => load.resolve({ version: 1, grants: [] }));
     expect(accepted.ready).toEqual([]);
     expect(events(accepted)).toEqual(['ws.open', 'ws.close']);
   });
 
   it('logs no internal error when its permissions fail to load after it left', async () => {
-    const loaded = later<PermissionSnapshot>();
-    const accepted = await signIn({ loadPermissions: () => loaded.promise });
-    accepted.ws.leave();
-    loaded.reject(new Error('permissions store down'));
-    await nextTurn();
+    const accepted = await leftDuring<PermissionSnapshot>((loadPermissions) => ({ loadPermissions }), (load) => load.reject(new Error('permissions store down')));
     expect(events(accepted)).toEqual(['ws.open', 'ws.close']);
   });
 });

@@ -289,14 +289,15 @@ describe('a request', () => {
     expect((await expectServerClose(client, 4403))?.error.message).toBe('user inactive');
   });
 
-  it("aborts a handler's ctx.signal when its connection closes", async () => {
+  it('aborts the ctx.signal of every handler still running, not only the last one, when its connection closes', async () => {
     const { signIn, aborted, started } = await app();
     const { client } = await signIn('1');
-    client.send(req('w', 'note.wait', null));
-    await vi.waitFor(() => expect(started).toEqual(['w']));
+    client.send(req('w1', 'note.wait', null));
+    client.send(req('w2', 'note.wait', null));
+    await vi.waitFor(() => expect(started).toEqual(['w1', 'w2']));
     client.close();
     await client.waitClosed();
-    await vi.waitFor(() => expect(aborted).toEqual(['w']));
+    await vi.waitFor(() => expect(aborted.sort()).toEqual(['w1', 'w2']));
   });
 });
 
