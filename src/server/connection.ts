@@ -106,6 +106,7 @@ export function acceptConnection(ws: WebSocket, request: IncomingMessage, settin
   let phase: Phase = 'awaiting-auth';
   let user: UserInfo | undefined;
   let tokenExp = 0;
+  // Stryker disable next-line UnaryOperator: sendAuthOk sets it before anything can call syncPermissions (phase 'ready')
   let sentVersion = -1;
   let sentGrants: readonly string[] | undefined;
   let alive = true;
@@ -131,19 +132,11 @@ export function acceptConnection(ws: WebSocket, request: IncomingMessage, settin
       tcp.uncork();
     }
   };
-  // A handler's result goes through encodeRes; what fails here is sent as nothing, and logged.
-  const encode = (frame: ServerFrame): string => {
-    try {
-      return encodeFrame(frame);
-    } catch (error) {
-      log('ws.internal_error', { user: user?.name, message: `unserializable ${frame.type}: ${messageOf(error)}`, connection: id });
-      return '';
-    }
-  };
+  // What JSON might not carry (a handler's result) comes here already encoded, by encodeRes; a
+  // frame built here holds only strings and finite numbers, checked where they came in.
   const send = (frame: ServerFrame | string, alone = false) => {
     if (ws.readyState !== ws.OPEN) return;
-    const text = typeof frame === 'string' ? frame : encode(frame);
-    if (text === '') return;
+    const text = typeof frame === 'string' ? frame : encodeFrame(frame);
     if (turn++ === 0) setImmediate(endTurn);
     if (!corked && (busy || !alone)) {
       corked = true;
@@ -164,19 +157,20 @@ export function acceptConnection(ws: WebSocket, request: IncomingMessage, settin
     clearTimeout(expiryTimer);
     const errorCode = (closeErrorCode as Record<number, string>)[code];
     if (errorCode) {
+      // Stryker disable next-line ConditionalExpression: JSON leaves out an undefined retryAfterMs; the test is for exactOptionalPropertyTypes
       const error: WireError = retryAfterMs === undefined ? { code: errorCode, message } : { code: errorCode, message, retryAfterMs };
       send({ type: 'error', error });
     }
     log(code === CloseCode.GoingAway ? 'ws.closing' : 'ws.refused', { user: user?.name, ip, code, reason: message, connection: id });
-    if (ws.readyState === ws.OPEN) ws.close(code, errorCode ?? '');
+    // ws itself ignores a close of a socket already closing (the peer's close came first) or closed.
+    ws.close(code, errorCode ?? '');
     // A peer that never answers the close frame must not hold the socket open.
     setTimeout(() => ws.terminate(), CLOSE_HANDSHAKE_MS).unref();
   };
 
+  // Every way out of awaiting-auth and verifying (signed in, or closing) clears this timer.
   const authTimer = setTimeout(() => {
-    if (phase === 'awaiting-auth' || phase === 'verifying') {
-      closeWith(CloseCode.AuthTimeout, `no auth within ${settings.authTimeout / 1000} s`);
-    }
+    closeWith(CloseCode.AuthTimeout, `no auth within ${settings.authTimeout / 1000} s`);
   }, settings.authTimeout);
 
   const armExpiry = (exp: number) => {
@@ -418,7 +412,7 @@ export function acceptConnection(ws: WebSocket, request: IncomingMessage, settin
       const keys = settings.keys;
       if (key !== undefined && keys) {
         const frame = await runKeyed(who, requestId, action, payload, key, keys);
-        // Undefined once the connection is closing, when send drops any frame; it drops '' always.
+        // Undefined once the connection is closing, when the socket is no longer open and send drops any frame.
         // Stryker disable next-line StringLiteral: reached only while closing, where send sends nothing
         send(frame ?? '', inFlight.size === 1);
         return;

@@ -74,6 +74,7 @@ describe('what the log says about a connection', () => {
     const { client } = await signIn('1');
     client.ws.send(Buffer.from([1, 2, 3]));
     expect((await client.waitClosed()).code).toBe(1003);
+    expect(client.frames.filter((frame) => frame.type === 'error')).toEqual([]);
     expect(logs).toContainEqual({
       event: 'ws.refused',
       fields: { user: 'alice', ip: '127.0.0.1', code: 1003, reason: 'binary frames are not supported', connection: expect.any(String) },

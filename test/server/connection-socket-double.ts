@@ -6,6 +6,7 @@
  */
 import { EventEmitter } from 'node:events';
 import type { IncomingMessage } from 'node:http';
+import { expect, vi } from 'vitest';
 import type { WebSocket } from 'ws';
 import { SUBPROTOCOL, type PermissionSnapshot } from '../../src/protocol';
 import { acceptConnection, type ConnectionSettings, type LiveConnection } from '../../src/server/connection';
@@ -125,3 +126,12 @@ export function accept(options: AcceptOptions = {}): Accepted {
 
 /** Lets the event loop come round once (the end of a turn: setImmediate callbacks run). */
 export const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/** {@link accept}, then signs in with the default token and lets the turn that sent auth.ok end. */
+export async function acceptSignedIn(options: AcceptOptions = {}): Promise<Accepted> {
+  const accepted = accept(options);
+  accepted.ws.receive({ type: 'auth', token: 't' });
+  await vi.waitFor(() => expect(accepted.ws.frames('auth.ok')).toHaveLength(1));
+  await nextTurn();
+  return accepted;
+}

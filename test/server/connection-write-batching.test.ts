@@ -6,17 +6,9 @@
  */
 import { describe, expect, it, vi } from 'vitest';
 import { encodeFrame } from '../../src/protocol';
-import { accept, nextTurn, type Accepted } from './connection-socket-double';
+import { accept, acceptSignedIn, nextTurn, type Accepted } from './connection-socket-double';
 
 const notice = (text: string) => encodeFrame({ type: 'event', name: 'system.notice', data: { text } });
-
-async function signedIn(): Promise<Accepted> {
-  const accepted = accept();
-  accepted.ws.receive({ type: 'auth', token: 't' });
-  await vi.waitFor(() => expect(accepted.ws.frames('auth.ok')).toHaveLength(1));
-  await nextTurn();
-  return accepted;
-}
 
 async function answered(accepted: Accepted, id: string): Promise<{ text: string; corked: boolean }> {
   accepted.ws.receive({ type: 'req', id, action: 'note.nothing', payload: null });
@@ -36,7 +28,7 @@ describe('write batching', () => {
   });
 
   it('answers a lone request after a quiet turn at once, without corking', async () => {
-    const accepted = await signedIn();
+    const accepted = await acceptSignedIn();
     const corks = accepted.tcp.corks;
     expect(await answered(accepted, 'r1')).toMatchObject({ corked: false });
     await nextTurn();
@@ -44,7 +36,7 @@ describe('write batching', () => {
   });
 
   it('sends the frames of one turn while corked, with one cork and one uncork', async () => {
-    const accepted = await signedIn();
+    const accepted = await acceptSignedIn();
     const { ws, tcp, live, settings } = accepted;
     const permissions = await settings.permissions.get({ id: '1', name: 'alice' });
     const before = tcp.corks;
@@ -57,7 +49,7 @@ describe('write batching', () => {
   });
 
   it('corks the answer to a lone request when the turn before sent several frames, then answers the next one at once', async () => {
-    const accepted = await signedIn();
+    const accepted = await acceptSignedIn();
     const { live, settings, tcp } = accepted;
     const permissions = await settings.permissions.get({ id: '1', name: 'alice' });
     live.sendEvent(permissions, notice('a'));
@@ -71,7 +63,7 @@ describe('write batching', () => {
   });
 
   it('keeps corks and uncorks in pairs over many turns, never uncorking a socket it did not cork', async () => {
-    const accepted = await signedIn();
+    const accepted = await acceptSignedIn();
     const { live, settings, tcp } = accepted;
     const permissions = await settings.permissions.get({ id: '1', name: 'alice' });
     for (let round = 0; round < 3; round++) {
