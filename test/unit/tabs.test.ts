@@ -2,28 +2,16 @@
  * `shareAcrossTabs`: several clients of one origin (tabs) behind one socket, with Web Locks and
  * BroadcastChannel faked in memory (tabs-fakes.ts) and msw playing the server.
  */
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { AuthError, ConnectionLostError, PermissionDeniedError, type DebugEntry } from 'permsocket';
 import { authOk, grantsOf, jwt, nowSeconds, tick } from './fake-server';
-import { useFakeServer } from './harness';
-import { installTabs } from './tabs-fakes';
+import { LOCK, framesOf, useTabs } from './tabs-harness';
 
-const { server, start } = useFakeServer();
-let tabs: ReturnType<typeof installTabs>;
-// The module loads on first use; fake timers cannot wait for the file to be read.
-beforeAll(() => import('../../src/tabs/share'));
-beforeEach(() => (tabs = installTabs()));
-afterEach(() => tabs.uninstall());
-
-const LOCK = 'permsocket:tabs:1:default';
-const requestsOn = (connection: { frames: { type: string }[] }) => connection.frames.filter((frame) => frame.type === 'req') as unknown as { id: string; action: string }[];
-
+const tabs = useTabs();
+const { server, start } = tabs;
+const requestsOn = (connection: { frames: { type: string }[] }) => framesOf<{ id: string; action: string }>(connection, 'req');
 /** Three tabs of one origin, the first one leading. */
-async function threeTabs(overrides: Parameters<typeof start>[0] = {}) {
-  const opened = [start({ shareAcrossTabs: true, ...overrides }), start({ shareAcrossTabs: true, ...overrides }), start({ shareAcrossTabs: true, ...overrides })];
-  await tick(50);
-  return opened;
-}
+const threeTabs = (overrides: Parameters<typeof start>[0] = {}) => tabs.openTabs(3, overrides);
 
 describe('shareAcrossTabs', () => {
   it('opens one socket for three tabs: getToken runs in the leader only, and every tab is ready as the same user', async () => {
@@ -266,7 +254,6 @@ describe('shareAcrossTabs', () => {
     await tick(50);
     expect(server.connections).toHaveLength(2);
     expect(entries).toContainEqual(expect.objectContaining({ kind: 'tabs', role: 'alone', reason: expect.stringContaining('secure context') }));
-    tabs = installTabs();
   });
 
   it('says through debug which tab leads and which follows', async () => {
