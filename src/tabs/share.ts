@@ -156,7 +156,9 @@ export function shareTabs<C extends Contract>(options: ClientOptions<C>, client:
 
   channel.onmessage = (event: MessageEvent) => {
     const message = event.data as TabMessage | null;
-    if (!message || typeof message !== 'object') return;
+    // Another script may post anything on this channel: null and undefined would throw below, and
+    // any other value without one of our `t`s matches nothing there.
+    if (!message) return;
     hub?.heard_(message);
     for (const socket of [...sockets]) socket.heard_(message);
     if (message.t === 'token-ok' || message.t === 'token-fail') {

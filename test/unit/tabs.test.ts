@@ -212,6 +212,31 @@ describe('shareAcrossTabs', () => {
     expect(errors).toEqual([]);
   });
 
+  it('keeps a held follower alive with a pong every half ping.timeout (5 s) while the leader signs in again', async () => {
+    let release: (() => void) | undefined;
+    let calls = 0;
+    const getToken = async () => {
+      if (++calls === 2) await new Promise<void>((resolve) => (release = resolve));
+      return jwt({ sub: '1', exp: nowSeconds() + 300 });
+    };
+    const pongs: number[] = [];
+    start({ shareAcrossTabs: true, getToken, requestTimeout: 60_000 });
+    const follower = start({
+      shareAcrossTabs: true,
+      requestTimeout: 60_000,
+      debug: (entry) => entry.kind === 'frame' && entry.direction === 'in' && entry.type === 'pong' && pongs.push(Date.now()),
+    });
+    await tick(50);
+    server.last.close(1012, 'restart');
+    await tick(25_000);
+    expect(follower.client.state).toBe('authenticating');
+    expect(pongs.length).toBeGreaterThanOrEqual(4);
+    expect(new Set(pongs.slice(1).map((at, i) => at - pongs[i]!))).toEqual(new Set([5_000]));
+    release!();
+    await tick(10);
+    expect(follower.client.state).toBe('ready');
+  });
+
   it('never runs getToken in two tabs at once: a new leader waits for the call the old one left running', async () => {
     let release: (() => void) | undefined;
     let slow = false;
@@ -243,6 +268,20 @@ describe('shareAcrossTabs', () => {
     start({ shareAcrossTabs: { name: 'chat' } });
     await tick(50);
     expect(server.connections).toHaveLength(2);
+  });
+
+  it('ignores what another script posts on the tabs channel, and keeps working', async () => {
+    const opened = await threeTabs();
+    const stranger = new BroadcastChannel(LOCK);
+    for (const data of [null, undefined, 'leader', 42, true, { t: 'nothing of ours' }]) stranger.postMessage(data);
+    await tick(10); // a tab that threw on one of them would fail here
+    const seen = opened.map(() => [] as unknown[]);
+    opened.forEach((tab, i) => tab.client.onEvent('chat.message', (data) => seen[i]!.push(data)));
+    const message = { id: 'm3', room: 'general', text: 'still here', user: 'bob', at: 3 };
+    server.last.send({ type: 'event', name: 'chat.message', data: { message } });
+    await tick(10);
+    for (const list of seen) expect(list).toEqual([{ message }]);
+    for (const tab of opened) expect(tab.client.state).toBe('ready');
   });
 
   it('falls back to a socket per tab without Web Locks, and says so through debug', async () => {
