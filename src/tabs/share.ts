@@ -103,6 +103,7 @@ export function shareTabs<C extends Contract>(options: ClientOptions<C>, client:
   /** Joins the election: leads at once when no tab holds the lock, else follows and waits in line. */
   function stand() {
     const controller = (withdraw = new AbortController());
+    // Stryker disable next-line StringLiteral: equivalent: only 'out', 'alone' and 'leader' are ever compared, and any other value means waiting for the election
     role = 'candidate';
     decided = new Promise<void>((resolve) => {
       const led = () => {
