@@ -5,7 +5,7 @@
  * wait for a file to be read).
  */
 import { afterEach, beforeAll, beforeEach } from 'vitest';
-import { tick } from './fake-server';
+import { jwt, nowSeconds, tick } from './fake-server';
 import { useFakeServer } from './harness';
 import { installTabs } from './tabs-fakes';
 
@@ -31,8 +31,34 @@ export function useTabs() {
     return opened;
   }
 
+  /**
+   * Two tabs; after a server restart the first (leading) tab's reconnect is inside a getToken call
+   * that only ends on `release()`, and then it closes its client: the second leads, and its own
+   * getToken has to wait for that call (under the browser-wide token lock).
+   */
+  async function leaderLeavesInSlowGetToken() {
+    let release: (() => void) | undefined;
+    let slow = false;
+    const first = start({
+      shareAcrossTabs: true,
+      getToken: async () => {
+        if (slow) await new Promise<void>((resolve) => (release = resolve));
+        return jwt({ sub: '1', exp: nowSeconds() + 300 });
+      },
+    });
+    const second = start({ shareAcrossTabs: true });
+    await tick(50);
+    slow = true;
+    server.last.close(1012, 'restart');
+    await tick(2_100); // the leader's reconnect is inside its (slow) getToken now
+    if (!release) throw new Error('the leading tab is not inside getToken');
+    first.client.close(); // it hands the lead on while its call still runs
+    return { second, release: () => release!() };
+  }
+
   return {
     server,
+    leaderLeavesInSlowGetToken,
     start,
     openTabs,
     /** This test's Web Locks. */

@@ -19,6 +19,18 @@ function tabWithDebug() {
   return { ...tab, alone };
 }
 
+/** Two tabs started together: each ready on a socket of its own, after one call to its own getToken. */
+async function twoTabsAlone() {
+  const pair = [tabWithDebug(), tabWithDebug()];
+  await tick(50);
+  expect(server.connections).toHaveLength(2);
+  for (const tab of pair) {
+    expect(tab.client.state).toBe('ready');
+    expect(tab.getToken).toHaveBeenCalledTimes(1);
+  }
+  return pair;
+}
+
 /** Web Locks that refuse every request, a task later as a browser answers (a document that is not fully active). */
 const refuseLocks = () =>
   vi.spyOn(tabs.locks, 'request').mockImplementation(
@@ -28,40 +40,22 @@ const refuseLocks = () =>
 describe('shareAcrossTabs where tabs cannot share', () => {
   it('opens a socket per tab where there is no navigator at all (Node before 21)', async () => {
     Object.defineProperty(globalThis, 'navigator', { value: undefined, configurable: true, writable: true });
-    const first = tabWithDebug();
-    const second = tabWithDebug();
-    await tick(50);
-    expect(server.connections).toHaveLength(2);
-    for (const tab of [first, second]) {
-      expect(tab.client.state).toBe('ready');
-      expect(tab.getToken).toHaveBeenCalledTimes(1);
+    for (const tab of await twoTabsAlone()) {
       expect(tab.alone()).toEqual([{ kind: 'tabs', role: 'alone', reason: expect.stringContaining('Web Locks or BroadcastChannel are missing') }]);
     }
   });
 
   it('opens a socket per tab where BroadcastChannel is missing, even with Web Locks', async () => {
     (globalThis as { BroadcastChannel?: unknown }).BroadcastChannel = undefined;
-    const first = tabWithDebug();
-    const second = tabWithDebug();
-    await tick(50);
-    expect(server.connections).toHaveLength(2);
+    const pair = await twoTabsAlone();
     expect(tabs.locks.grants).toEqual([]);
-    for (const tab of [first, second]) {
-      expect(tab.client.state).toBe('ready');
-      expect(tab.alone()).toHaveLength(1);
-    }
+    for (const tab of pair) expect(tab.alone()).toHaveLength(1);
   });
 
   it('opens its own socket when the Web Lock cannot be taken, and says so through debug', async () => {
     refuseLocks();
-    const first = tabWithDebug();
-    const second = tabWithDebug();
-    await tick(50);
-    expect(server.connections).toHaveLength(2);
-    for (const tab of [first, second]) {
+    for (const tab of await twoTabsAlone()) {
       // The first getToken call was already waiting for the election: it is the tab's own.
-      expect(tab.client.state).toBe('ready');
-      expect(tab.getToken).toHaveBeenCalledTimes(1);
       expect(tab.getToken).toHaveBeenCalledWith({ reason: 'connect' });
       expect(tab.alone()).toEqual([{ kind: 'tabs', role: 'alone', reason: 'the Web Lock could not be taken: this tab opens its own socket' }]);
     }

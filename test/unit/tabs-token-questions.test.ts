@@ -4,7 +4,7 @@
  * waits give up after requestTimeout, so that they never pile up behind a slow call.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { jwt, nowSeconds, tick } from './fake-server';
+import { tick } from './fake-server';
 import { framesOf, useTabs } from './tabs-harness';
 
 const tabs = useTabs();
@@ -62,24 +62,10 @@ describe('shareAcrossTabs getToken across tabs', () => {
       setTimeout(() => controller.abort(new DOMException('signal timed out', 'TimeoutError')), ms);
       return controller.signal;
     });
-    let release: (() => void) | undefined;
-    let slow = false;
-    const first = start({
-      shareAcrossTabs: true,
-      getToken: async () => {
-        if (slow) await new Promise<void>((resolve) => (release = resolve));
-        return jwt({ sub: '1', exp: nowSeconds() + 300 });
-      },
-    });
-    const second = start({ shareAcrossTabs: true });
-    await tick(50);
-    slow = true;
-    server.last.close(1012, 'restart');
-    await tick(2_100); // the first tab's reconnect is inside its slow getToken
-    first.client.close(); // the second leads, and waits for that call to end
+    const { second, release } = await tabs.leaderLeavesInSlowGetToken();
     await tick(40_000); // the second tab's getToken timed out and was tried again, several times
     expect(second.getToken).not.toHaveBeenCalled();
-    release!();
+    release();
     await tick(30_000);
     // Only the wait still running when the slow call ended calls getToken, not every earlier one.
     expect(second.getToken).toHaveBeenCalledTimes(1);

@@ -238,25 +238,10 @@ describe('shareAcrossTabs', () => {
   });
 
   it('never runs getToken in two tabs at once: a new leader waits for the call the old one left running', async () => {
-    let release: (() => void) | undefined;
-    let slow = false;
-    const first = start({
-      shareAcrossTabs: true,
-      getToken: async () => {
-        if (slow) await new Promise<void>((resolve) => (release = resolve));
-        return jwt({ sub: '1', exp: nowSeconds() + 300 });
-      },
-    });
-    const second = start({ shareAcrossTabs: true });
-    await tick(50);
-    slow = true;
-    server.last.close(1012, 'restart');
-    await tick(2_100); // the leader's reconnect is inside its (slow) getToken now
-    expect(release).toBeDefined();
-    first.client.close(); // it hands the lead on while its call still runs
+    const { second, release } = await tabs.leaderLeavesInSlowGetToken();
     await tick(5_000);
     expect(second.getToken).not.toHaveBeenCalled();
-    release!();
+    release();
     await tick(100);
     expect(second.getToken).toHaveBeenCalledTimes(1);
     expect(second.client.state).toBe('ready');
