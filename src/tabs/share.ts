@@ -38,7 +38,8 @@ interface PendingAsk {
 /** Starts sharing `client` (created with `options`) with the other tabs; see {@link TabShare}. */
 export function shareTabs<C extends Contract>(options: ClientOptions<C>, client: Client<C>): TabShare {
   const { debug, shareAcrossTabs: setting } = options;
-  const name = channelName((typeof setting === 'object' && setting.name) || 'default');
+  // The module only loads with the option on: `true` (which has no name) or `{ name }`.
+  const name = channelName((setting as { name?: string }).name || 'default');
   const locks = (globalThis as { navigator?: { locks?: Locks } }).navigator?.locks;
   const real = (to: string, protocols?: string | string[]) => {
     const Socket = (options.WebSocket ?? globalThis.WebSocket) as WebSocketConstructor;
@@ -64,7 +65,8 @@ export function shareTabs<C extends Contract>(options: ClientOptions<C>, client:
   let decided: Promise<void> = Promise.resolve();
   let hub: Hub | null = null;
   let release: (() => void) | null = null;
-  let withdraw: AbortController | null = null;
+  /** Takes this tab out of the line for the lock (aborted when its client closes). */
+  let withdraw = new AbortController();
   /** The last token the leader gave this tab: a refresh asks for a newer one. */
   let given: string | undefined;
 
@@ -101,6 +103,7 @@ export function shareTabs<C extends Contract>(options: ClientOptions<C>, client:
   /** Joins the election: leads at once when no tab holds the lock, else follows and waits in line. */
   function stand() {
     const controller = (withdraw = new AbortController());
+    // Stryker disable next-line StringLiteral: equivalent: only 'out', 'alone' and 'leader' are ever compared, and any other value means waiting for the election
     role = 'candidate';
     decided = new Promise<void>((resolve) => {
       const led = () => {
@@ -129,7 +132,7 @@ export function shareTabs<C extends Contract>(options: ClientOptions<C>, client:
   function resign() {
     if (role === 'alone') return;
     role = 'out';
-    withdraw?.abort();
+    withdraw.abort();
     if (hub) {
       hub.closeAll_(1001, 'the leading tab closed its client');
       hub.stop_();
@@ -154,7 +157,9 @@ export function shareTabs<C extends Contract>(options: ClientOptions<C>, client:
 
   channel.onmessage = (event: MessageEvent) => {
     const message = event.data as TabMessage | null;
-    if (!message || typeof message !== 'object') return;
+    // Another script may post anything on this channel: null and undefined would throw below, and
+    // any other value without one of our `t`s matches nothing there.
+    if (!message) return;
     hub?.heard_(message);
     for (const socket of [...sockets]) socket.heard_(message);
     if (message.t === 'token-ok' || message.t === 'token-fail') {
@@ -182,13 +187,14 @@ export function shareTabs<C extends Contract>(options: ClientOptions<C>, client:
       if (role === 'alone') return options.getToken(context);
       return role === 'leader' ? ownToken(context) : ask(context.reason);
     },
+    // A tab that fell back to its own socket has its socket_ replaced by `alone`'s (see stand()).
     socket_(to, protocols) {
-      if (role === 'leader' && hub) {
+      // The hub is there exactly while this tab leads.
+      if (hub) {
         const socket = real(to, protocols) as Parameters<Hub['tap_']>[0];
         hub.tap_(socket);
         return socket;
       }
-      if (role === 'alone') return real(to, protocols);
       const socket = new TabSocket(to, protocols, { post_: post }, (closed) => sockets.delete(closed));
       sockets.add(socket);
       return socket;

@@ -4,24 +4,11 @@
  * waits that already gave up. Checked with the garbage collector (exposed through V8's flags).
  */
 import { describe, expect, it } from 'vitest';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { useFakeServer } from './harness';
 import { tick } from './fake-server';
-
-setFlagsFromString('--expose-gc');
-const gc = runInNewContext('gc') as () => void;
-// Captured before the fake clock: a WeakRef keeps its target until the current task ends.
-const nextTask = ((immediate) => () => new Promise<void>((resolve) => immediate(resolve)))(setImmediate);
+import { stillAlive } from './still-alive';
 
 const { start } = useFakeServer();
-
-/** Whether the object behind `ref` is still alive after the current task and a full collection. */
-async function stillAlive(ref: WeakRef<object>) {
-  await nextTask();
-  gc();
-  return ref.deref() !== undefined;
-}
 
 /** A client that stays connecting: getToken never answers. */
 const connecting = () => start({ getToken: () => new Promise<string>(() => {}) }).client;

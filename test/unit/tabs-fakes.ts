@@ -21,6 +21,8 @@ export class FakeLocks {
   private queue: Waiter[] = [];
   /** How many times each lock was granted. */
   readonly grants: string[] = [];
+  /** While set, a granted lock's callback waits for it (see {@link FakeLocks.pause}). */
+  private gate: Promise<void> | null = null;
 
   request(name: string, options: { ifAvailable?: boolean; signal?: AbortSignal }, callback: Callback): Promise<unknown> {
     return new Promise((resolve, reject) => {
@@ -34,6 +36,25 @@ export class FakeLocks {
         if (at >= 0) this.queue.splice(at, 1), reject(options.signal!.reason);
       });
     });
+  }
+
+  /** How many requests wait in line for `name` (what `navigator.locks.query()` lists as pending). */
+  waiting(name: string): number {
+    return this.queue.filter((waiter) => waiter.name === name).length;
+  }
+
+  /**
+   * Holds the callbacks of locks granted from now on until the returned function is called: the
+   * lock is taken, its callback not run yet (in a browser it runs a task later, and the tab may
+   * close its client in between).
+   */
+  pause(): () => void {
+    let open!: () => void;
+    this.gate = new Promise<void>((resolve) => (open = resolve));
+    return () => {
+      this.gate = null;
+      open();
+    };
   }
 
   /** The tab holding `name` crashed: the lock goes to the next in line. */
@@ -52,7 +73,7 @@ export class FakeLocks {
     };
     this.held.set(waiter.name, release);
     this.grants.push(waiter.name);
-    Promise.resolve()
+    (this.gate ?? Promise.resolve())
       .then(() => waiter.callback({ name: waiter.name }))
       .then(
         (value) => (release(), waiter.resolve(value)),

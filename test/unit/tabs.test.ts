@@ -2,28 +2,16 @@
  * `shareAcrossTabs`: several clients of one origin (tabs) behind one socket, with Web Locks and
  * BroadcastChannel faked in memory (tabs-fakes.ts) and msw playing the server.
  */
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { AuthError, ConnectionLostError, PermissionDeniedError, type DebugEntry } from 'permsocket';
 import { authOk, grantsOf, jwt, nowSeconds, tick } from './fake-server';
-import { useFakeServer } from './harness';
-import { installTabs } from './tabs-fakes';
+import { LOCK, framesOf, useTabs } from './tabs-harness';
 
-const { server, start } = useFakeServer();
-let tabs: ReturnType<typeof installTabs>;
-// The module loads on first use; fake timers cannot wait for the file to be read.
-beforeAll(() => import('../../src/tabs/share'));
-beforeEach(() => (tabs = installTabs()));
-afterEach(() => tabs.uninstall());
-
-const LOCK = 'permsocket:tabs:1:default';
-const requestsOn = (connection: { frames: { type: string }[] }) => connection.frames.filter((frame) => frame.type === 'req') as unknown as { id: string; action: string }[];
-
+const tabs = useTabs();
+const { server, start } = tabs;
+const requestsOn = (connection: { frames: { type: string }[] }) => framesOf<{ id: string; action: string }>(connection, 'req');
 /** Three tabs of one origin, the first one leading. */
-async function threeTabs(overrides: Parameters<typeof start>[0] = {}) {
-  const opened = [start({ shareAcrossTabs: true, ...overrides }), start({ shareAcrossTabs: true, ...overrides }), start({ shareAcrossTabs: true, ...overrides })];
-  await tick(50);
-  return opened;
-}
+const threeTabs = (overrides: Parameters<typeof start>[0] = {}) => tabs.openTabs(3, overrides);
 
 describe('shareAcrossTabs', () => {
   it('opens one socket for three tabs: getToken runs in the leader only, and every tab is ready as the same user', async () => {
@@ -224,26 +212,36 @@ describe('shareAcrossTabs', () => {
     expect(errors).toEqual([]);
   });
 
-  it('never runs getToken in two tabs at once: a new leader waits for the call the old one left running', async () => {
+  it('keeps a held follower alive with a pong every half ping.timeout (5 s) while the leader signs in again', async () => {
     let release: (() => void) | undefined;
-    let slow = false;
-    const first = start({
+    let calls = 0;
+    const getToken = async () => {
+      if (++calls === 2) await new Promise<void>((resolve) => (release = resolve));
+      return jwt({ sub: '1', exp: nowSeconds() + 300 });
+    };
+    const pongs: number[] = [];
+    start({ shareAcrossTabs: true, getToken, requestTimeout: 60_000 });
+    const follower = start({
       shareAcrossTabs: true,
-      getToken: async () => {
-        if (slow) await new Promise<void>((resolve) => (release = resolve));
-        return jwt({ sub: '1', exp: nowSeconds() + 300 });
-      },
+      requestTimeout: 60_000,
+      debug: (entry) => entry.kind === 'frame' && entry.direction === 'in' && entry.type === 'pong' && pongs.push(Date.now()),
     });
-    const second = start({ shareAcrossTabs: true });
     await tick(50);
-    slow = true;
     server.last.close(1012, 'restart');
-    await tick(2_100); // the leader's reconnect is inside its (slow) getToken now
-    expect(release).toBeDefined();
-    first.client.close(); // it hands the lead on while its call still runs
+    await tick(25_000);
+    expect(follower.client.state).toBe('authenticating');
+    expect(pongs.length).toBeGreaterThanOrEqual(4);
+    expect(new Set(pongs.slice(1).map((at, i) => at - pongs[i]!))).toEqual(new Set([5_000]));
+    release!();
+    await tick(10);
+    expect(follower.client.state).toBe('ready');
+  });
+
+  it('never runs getToken in two tabs at once: a new leader waits for the call the old one left running', async () => {
+    const { second, release } = await tabs.leaderLeavesInSlowGetToken();
     await tick(5_000);
     expect(second.getToken).not.toHaveBeenCalled();
-    release!();
+    release();
     await tick(100);
     expect(second.getToken).toHaveBeenCalledTimes(1);
     expect(second.client.state).toBe('ready');
@@ -257,6 +255,20 @@ describe('shareAcrossTabs', () => {
     expect(server.connections).toHaveLength(2);
   });
 
+  it('ignores what another script posts on the tabs channel, and keeps working', async () => {
+    const opened = await threeTabs();
+    const stranger = new BroadcastChannel(LOCK);
+    for (const data of [null, undefined, 'leader', 42, true, { t: 'nothing of ours' }]) stranger.postMessage(data);
+    await tick(10); // a tab that threw on one of them would fail here
+    const seen = opened.map(() => [] as unknown[]);
+    opened.forEach((tab, i) => tab.client.onEvent('chat.message', (data) => seen[i]!.push(data)));
+    const message = { id: 'm3', room: 'general', text: 'still here', user: 'bob', at: 3 };
+    server.last.send({ type: 'event', name: 'chat.message', data: { message } });
+    await tick(10);
+    for (const list of seen) expect(list).toEqual([{ message }]);
+    for (const tab of opened) expect(tab.client.state).toBe('ready');
+  });
+
   it('falls back to a socket per tab without Web Locks, and says so through debug', async () => {
     tabs.uninstall();
     Object.defineProperty(globalThis, 'navigator', { value: {}, configurable: true, writable: true });
@@ -266,7 +278,6 @@ describe('shareAcrossTabs', () => {
     await tick(50);
     expect(server.connections).toHaveLength(2);
     expect(entries).toContainEqual(expect.objectContaining({ kind: 'tabs', role: 'alone', reason: expect.stringContaining('secure context') }));
-    tabs = installTabs();
   });
 
   it('says through debug which tab leads and which follows', async () => {
