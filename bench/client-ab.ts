@@ -36,6 +36,8 @@ const ws = new WebSocket(url, [SUBPROTOCOL], { origin, perMessageDeflate: false 
 await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
 const pending = new Map<string, (data: unknown) => void>();
 let counter = 0;
+// Ids made the way the SDK makes them (a random prefix per client, then a counter): the same frames.
+const prefix = Math.random().toString(36).slice(2);
 ws.on('message', (raw) => {
   const frame = JSON.parse(String(raw)) as { id: string; data: unknown };
   pending.get(frame.id)?.(frame.data);
@@ -43,7 +45,7 @@ ws.on('message', (raw) => {
 });
 const raw: Call = () =>
   new Promise((resolve) => {
-    const id = `r${(++counter).toString(36)}`;
+    const id = `${prefix}${(++counter).toString(36)}`;
     pending.set(id, resolve);
     ws.send(JSON.stringify({ type: 'req', id, action: 'chat.history', payload: PAYLOAD }));
   });

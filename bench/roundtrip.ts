@@ -102,6 +102,9 @@ async function rawWsSystem(server: ServerProcess, signIn?: { name: string; token
   }
   const pending = new Map<string, (data: unknown) => void>();
   let counter = 0;
+  // Ids made the way the SDK makes them (a random prefix per client, then a counter), so both
+  // clients send and match the very same frames, byte for byte in length.
+  const prefix = Math.random().toString(36).slice(2);
   ws.on('message', (raw) => {
     const frame = JSON.parse(String(raw)) as { id: string; data: unknown };
     const resolve = pending.get(frame.id);
@@ -113,7 +116,7 @@ async function rawWsSystem(server: ServerProcess, signIn?: { name: string; token
     load: systemLoad(),
     call: () =>
       new Promise((resolve) => {
-        const id = `r${(++counter).toString(36)}`;
+        const id = `${prefix}${(++counter).toString(36)}`;
         pending.set(id, resolve);
         ws.send(JSON.stringify({ type: 'req', id, action: 'chat.history', payload: PAYLOAD }));
       }),
