@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { permsocketServer } from 'permsocket/testing';
 import { chatContract } from '../../demo/contract';
-import { rawSocket, tick, useFake } from './harness';
+import { rawSocket, signedInSocket, tick, useFake } from './harness';
 
 let runs = 0;
 const { fake, connect } = useFake({
@@ -10,14 +10,7 @@ const { fake, connect } = useFake({
 });
 const NOON = Date.UTC(2026, 0, 1, 12);
 
-async function signedIn(token = fake.token()) {
-  const raw = rawSocket();
-  await tick(0);
-  raw.send({ type: 'auth', token });
-  await tick(0);
-  expect(raw.received.map((frame) => frame.type)).toEqual(['auth.ok']);
-  return raw;
-}
+const signedIn = (token?: string) => signedInSocket(fake, token);
 
 describe('the fake at its edges', () => {
   it('refuses options without a URL, and a user whose name is not a string', () => {
