@@ -50,6 +50,8 @@ export interface ConnectionHost {
 }
 
 type Outcome = { ok: true; data: unknown } | { ok: false; error: WireError };
+/** Whether a keyed run's answer is remembered: set where the handler answered or threw. */
+type Kept = { value?: boolean };
 /** Most keys the fake remembers; the oldest go first. */
 const MAX_KEYS = 1_000;
 
@@ -234,8 +236,11 @@ export function acceptConnection(client: MswClient, protocols: string | string[]
     send(outcome.ok ? { type: 'res', id, ok: true, data: outcome.data } : { type: 'res', id, ok: false, error: outcome.error });
   };
 
-  /** Runs a request; `kept` says whether its answer is remembered for its key (the engine's rule). */
-  const run = async (action: string, payload: unknown, key?: string, kept = { value: false }): Promise<Outcome> => {
+  /**
+   * Runs a request; `kept.value` says whether its answer is remembered for its key (the engine's
+   * rule). It stays unset, not kept, for a refusal before the handler: nothing ran.
+   */
+  const run = async (action: string, payload: unknown, key?: string, kept: Kept = {}): Promise<Outcome> => {
     const fail = (code: string, message: string, extra?: Partial<WireError>) => ({ ok: false as const, error: { code, message, ...extra } });
     if (!Object.prototype.hasOwnProperty.call(host.contract.actions, action)) {
       return fail(ErrorCode.UnknownAction, `unknown action "${action.slice(0, 64)}"`);
@@ -274,7 +279,7 @@ export function acceptConnection(client: MswClient, protocols: string | string[]
   const runKeyed = (keys: Map<string, Promise<Outcome>>, action: string, payload: unknown, key: string): Promise<Outcome> => {
     const first = keys.get(key);
     if (first) return first;
-    const kept = { value: false };
+    const kept: Kept = {};
     const running = run(action, payload, key, kept).then((outcome) => {
       if (!kept.value) keys.delete(key);
       return outcome;
