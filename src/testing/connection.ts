@@ -50,6 +50,8 @@ export interface ConnectionHost {
 }
 
 type Outcome = { ok: true; data: unknown } | { ok: false; error: WireError };
+/** Whether a keyed run's answer is remembered: set where the handler answered or threw. */
+type Kept = { value?: boolean };
 /** Most keys the fake remembers; the oldest go first. */
 const MAX_KEYS = 1_000;
 
@@ -68,7 +70,6 @@ export interface LiveConnection {
 }
 
 const CONNECTING = 0;
-const OPEN = 1;
 // setTimeout's 32-bit limit: a token that lasts longer is re-armed in steps.
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
@@ -90,7 +91,8 @@ export function acceptConnection(client: MswClient, protocols: string | string[]
   let closed: FakeConnection['closed'] = null;
   let subject: string | undefined;
   let tokenExp = 0;
-  let sentVersion = -1;
+  // Set by auth.ok, before anything can read it (perms go to signed-in connections only).
+  let sentVersion = 0;
   let expiryTimer: ReturnType<typeof setTimeout> | undefined;
   let authTimer: ReturnType<typeof setTimeout> | undefined;
   const inFlight = new Set<string>();
@@ -108,8 +110,6 @@ export function acceptConnection(client: MswClient, protocols: string | string[]
     },
   };
 
-  const isOpen = () => closed === null && client.socket.readyState === OPEN;
-
   /** Runs `work` after the latency; at once without one, so tests without fake timers need no waits. */
   const later = (work: () => void) => {
     if (host.latency > 0) setTimeout(work, host.latency);
@@ -123,16 +123,17 @@ export function acceptConnection(client: MswClient, protocols: string | string[]
     else work();
   };
 
-  const send = (frame: ServerFrame) =>
-    later(() =>
-      whenOpen(() => {
-        if (isOpen()) client.send(JSON.stringify(frame));
-      }),
-    );
+  // msw drops a frame sent on a closing or closed socket, as a socket would.
+  const deliver = (frame: ServerFrame) => later(() => whenOpen(() => client.send(JSON.stringify(frame))));
+  /** Sends a frame, unless a close was announced: after it a server writes nothing but that close's error frame. */
+  const send = (frame: ServerFrame) => {
+    if (phase !== 'closing') deliver(frame);
+  };
 
   const finished = (code: number, reason: string, by: 'client' | 'server') => {
     if (closed) return;
     closed = { code, reason, by };
+    // Stryker disable next-line StringLiteral: once closed, any phase but 'ready' reads the same (no frame comes in, msw drops what goes out)
     phase = 'closing';
     clearTimeout(authTimer);
     clearTimeout(expiryTimer);
@@ -145,12 +146,12 @@ export function acceptConnection(client: MswClient, protocols: string | string[]
     clearTimeout(authTimer);
     clearTimeout(expiryTimer);
     const errorCode = (closeErrorCode as Record<number, string | undefined>)[code];
-    if (errorCode) send({ type: 'error', error: { code: errorCode, message } });
+    if (errorCode) deliver({ type: 'error', error: { code: errorCode, message } });
     later(() =>
       whenOpen(() =>
         // msw drops a frame still queued once a close has started: close after it, as a real server would.
+        // Closed meanwhile, finished() keeps the first close and msw's close does nothing.
         queueMicrotask(() => {
-          if (closed) return;
           finished(code, message, 'server');
           client.close(code, message.slice(0, 120));
         }),
@@ -158,15 +159,15 @@ export function acceptConnection(client: MswClient, protocols: string | string[]
     );
   };
 
+  // Closed already, finished() keeps the first close and msw's close does nothing.
   const drop = () => {
-    if (closed) return;
     finished(CloseCode.Abnormal, '', 'server');
     client.close(CloseCode.Abnormal);
   };
 
   const syncPermissions = () => {
     const current = host.permissions;
-    if (phase !== 'ready' || current.version <= sentVersion) return;
+    if (current.version <= sentVersion) return;
     sentVersion = current.version;
     send({ type: 'perms', version: current.version, grants: [...current.grants] });
   };
@@ -230,12 +231,14 @@ export function acceptConnection(client: MswClient, protocols: string | string[]
   };
 
   const answer = (id: string, outcome: { ok: true; data: unknown } | { ok: false; error: WireError }) => {
-    if (phase !== 'ready') return;
     send(outcome.ok ? { type: 'res', id, ok: true, data: outcome.data } : { type: 'res', id, ok: false, error: outcome.error });
   };
 
-  /** Runs a request; `kept` says whether its answer is remembered for its key (the engine's rule). */
-  const run = async (action: string, payload: unknown, key?: string, kept = { value: false }): Promise<Outcome> => {
+  /**
+   * Runs a request; `kept.value` says whether its answer is remembered for its key (the engine's
+   * rule). It stays unset, not kept, for a refusal before the handler: nothing ran.
+   */
+  const run = async (action: string, payload: unknown, key?: string, kept: Kept = {}): Promise<Outcome> => {
     const fail = (code: string, message: string, extra?: Partial<WireError>) => ({ ok: false as const, error: { code, message, ...extra } });
     if (!Object.prototype.hasOwnProperty.call(host.contract.actions, action)) {
       return fail(ErrorCode.UnknownAction, `unknown action "${action.slice(0, 64)}"`);
@@ -250,6 +253,7 @@ export function acceptConnection(client: MswClient, protocols: string | string[]
     const check = checkAction(definition, checked.value, permissions);
     if (!check.allowed) {
       const message = `"${action}" needs ${check.permission}${check.resource ? ` on ${check.resource}` : ''}`;
+      // Stryker disable next-line ConditionalExpression: JSON leaves out an undefined resource; the guard is for exactOptionalPropertyTypes
       return fail(ErrorCode.PermissionDenied, message, { permission: check.permission, ...(check.resource !== undefined && { resource: check.resource }) });
     }
     const handler = host.handler(action);
@@ -274,7 +278,7 @@ export function acceptConnection(client: MswClient, protocols: string | string[]
   const runKeyed = (keys: Map<string, Promise<Outcome>>, action: string, payload: unknown, key: string): Promise<Outcome> => {
     const first = keys.get(key);
     if (first) return first;
-    const kept = { value: false };
+    const kept: Kept = {};
     const running = run(action, payload, key, kept).then((outcome) => {
       if (!kept.value) keys.delete(key);
       return outcome;
@@ -323,6 +327,7 @@ export function acceptConnection(client: MswClient, protocols: string | string[]
     const frame = parsed.frame;
     if (frame.type === 'ping') send({ type: 'pong' });
     else if (frame.type === 'auth.refresh') onRefresh(frame.token);
+    // Stryker disable next-line ConditionalExpression: a req is the only frame left (auth returned above); the test narrows the type
     else if (frame.type === 'req') onRequest(frame.id, frame.action, frame.payload, frame.key);
   };
 

@@ -71,6 +71,8 @@ export function permsocketServer<C extends Contract>(contract: C, options: Perms
   const live: LiveConnection[] = [];
   const connections: FakeConnection[] = [];
   const requests: SentRequest<C>[] = [];
+  // With the keys option: the answers by request key (one user, so the key alone).
+  const keys: ConnectionHost['keys'] = options.keys ? new Map() : undefined;
 
   const host: ConnectionHost = {
     contract,
@@ -97,7 +99,7 @@ export function permsocketServer<C extends Contract>(contract: C, options: Perms
       if (Object.prototype.hasOwnProperty.call(contract.actions, action)) requests.push({ id, action, payload } as SentRequest<C>);
     },
     onHandlerError,
-    keys: options.keys ? new Map() : undefined,
+    keys,
   };
 
   // Closing or dropping a connection that already closed does nothing: every close goes over `live`.
@@ -185,6 +187,8 @@ export function permsocketServer<C extends Contract>(contract: C, options: Perms
       active = true;
       online = true;
       rejections = 0;
+      // A key of one test must not answer a request of the next.
+      keys?.clear();
     },
   };
 }

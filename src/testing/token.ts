@@ -9,7 +9,8 @@ function base64url(text: string): string {
   // btoa takes Latin-1: go through UTF-8 bytes so a name like "zoë" survives.
   let binary = '';
   for (const byte of new TextEncoder().encode(text)) binary += String.fromCharCode(byte);
-  return btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+  // Padding ('=') only ever ends a base64 string: dropping every '=' drops the padding.
+  return btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=/g, '');
 }
 
 /** Builds a JWT with these claims. The signature is a placeholder: clients never verify one. */
@@ -25,13 +26,14 @@ export interface TokenClaims {
 
 /** Reads `sub` and `exp` without verifying; an opaque token has neither. */
 export function readClaims(token: string): TokenClaims {
+  let claims: { sub?: unknown; exp?: unknown } = {};
   try {
-    const claims = jwtDecode<{ sub?: unknown; exp?: unknown }>(token);
-    return {
-      sub: typeof claims.sub === 'string' ? claims.sub : undefined,
-      exp: typeof claims.exp === 'number' && Number.isFinite(claims.exp) ? claims.exp : undefined,
-    };
+    claims = jwtDecode(token);
   } catch {
-    return { sub: undefined, exp: undefined };
+    // Not a JWT (an opaque token): no claims.
   }
+  return {
+    sub: typeof claims.sub === 'string' ? claims.sub : undefined,
+    exp: typeof claims.exp === 'number' && Number.isFinite(claims.exp) ? claims.exp : undefined,
+  };
 }

@@ -180,9 +180,9 @@ export interface FakePermsocketServer<C extends Contract> {
   /** A JWT for the fake's user (unsigned: the client only reads it), with `exp` from the clock. */
   token(options?: FakeTokenOptions): string;
   /**
-   * Back to the options: closes open connections (1001), forgets requests and connections, and
-   * restores grants (version 1), handlers, latency, the online and active state and pending
-   * refusals. Call it in `afterEach`.
+   * Back to the options: closes open connections (1001), forgets requests, connections and
+   * request keys, and restores grants (version 1), handlers, latency, the online and active state
+   * and pending refusals. Call it in `afterEach`.
    */
   reset(): void;
 }

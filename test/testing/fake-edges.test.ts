@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { permsocketServer } from 'permsocket/testing';
 import { chatContract } from '../../demo/contract';
-import { rawSocket, tick, useFake } from './harness';
+import { URL, rawSocket, signedInSocket, tick, useFake } from './harness';
 
 let runs = 0;
 const { fake, connect } = useFake({
@@ -10,14 +10,7 @@ const { fake, connect } = useFake({
 });
 const NOON = Date.UTC(2026, 0, 1, 12);
 
-async function signedIn(token = fake.token()) {
-  const raw = rawSocket();
-  await tick(0);
-  raw.send({ type: 'auth', token });
-  await tick(0);
-  expect(raw.received.map((frame) => frame.type)).toEqual(['auth.ok']);
-  return raw;
-}
+const signedIn = (token?: string) => signedInSocket(fake, token);
 
 describe('the fake at its edges', () => {
   it('refuses options without a URL, and a user whose name is not a string', () => {
@@ -30,6 +23,18 @@ describe('the fake at its edges', () => {
     await tick(0);
     expect(raw.received).toEqual([{ type: 'error', error: { code: 'unsupported_protocol', message: 'the client must offer the subprotocol permsocket.v1' } }]);
     expect(fake.connections[0]!.protocols).toEqual([]);
+  });
+
+  it.each([
+    ['no subprotocol at all', undefined, [], 4406],
+    ['permsocket.v1 as a single string', 'permsocket.v1', ['permsocket.v1'], 4408],
+  ])('records the protocols of a client that offers %s', async (_name, offered, protocols, code) => {
+    const socket = new WebSocket(URL, offered);
+    await tick(5_000);
+    expect(fake.connections[0]!.protocols).toEqual(protocols);
+    // Offered, permsocket.v1 is taken: the connection waits for an auth frame until its timeout.
+    expect(fake.connections[0]!.closed?.code).toBe(code);
+    socket.close();
   });
 
   it('tells a frame before auth.ok by its type', async () => {
@@ -164,7 +169,7 @@ describe('the fake at its edges', () => {
     expect((signal?.reason as Error).message).toBe('the connection closed (1006)');
   });
 
-  it('sends nothing more once it announced a close', async () => {
+  it('sends nothing more once it announced a close, nor a second close, and reads nothing more', async () => {
     let finish: (value: { messages: [] }) => void = () => undefined;
     fake.use({ 'chat.history': () => new Promise((resolve) => (finish = resolve)) });
     const raw = await signedIn();
@@ -172,10 +177,22 @@ describe('the fake at its edges', () => {
     await tick(0);
     fake.setLatency(50);
     fake.close(4429, 'slow down');
+    // Without the latency now, anything sent after the close was announced would overtake it.
+    fake.setLatency(0);
     finish({ messages: [] });
+    fake.close(4403, 'and again');
     raw.send({ type: 'ping' });
     await tick(50);
     expect(raw.received.slice(1)).toEqual([{ type: 'error', error: { code: 'rate_limited', message: 'slow down' } }]);
+    expect(raw.closed).toEqual({ code: 4429, reason: 'slow down' });
+    expect(fake.connections[0]!.frames.map((frame) => frame.type)).toEqual(['auth', 'req']);
+  });
+
+  it('records a drop as a 1006 from the server, without a reason', async () => {
+    await signedIn();
+    fake.drop();
+    await tick(0);
+    expect(fake.connections[0]!.closed).toEqual({ code: 1006, reason: '', by: 'server' });
   });
 
   it('truncates a long unknown action name in its answer', async () => {
@@ -191,6 +208,7 @@ describe('the fake at its edges', () => {
     raw.send({ type: 'req', id: 'a', action: 'chat.history', payload: { room: 'general' } });
     raw.send({ type: 'req', id: 'a', payload: {} });
     await tick(0);
+    expect(raw.received.at(-1)).toEqual({ type: 'error', error: { code: 'bad_request', message: 'request id "a" is already in flight' } });
     expect(raw.closed?.code).toBe(4400);
   });
 
@@ -211,6 +229,7 @@ describe('the fake at its edges', () => {
     ['null', null, { code: 'internal', message: 'internal error' }],
     ['a RequestError without a string code', Object.assign(new Error('x'), { name: 'RequestError', code: 5 }), { code: 'internal', message: 'internal error' }],
     ['a plain RequestError-shaped object', { name: 'RequestError', code: 'not_found', retryAfterMs: '5' }, { code: 'not_found', message: 'not_found' }],
+    ['an error with a string code that is no RequestError', Object.assign(new Error('no such file'), { code: 'ENOENT' }), { code: 'internal', message: 'internal error' }],
   ])('answers a handler that throws %s', async (_name, thrown, error) => {
     fake.use({
       'chat.history': () => {

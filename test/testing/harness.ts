@@ -3,9 +3,9 @@
  * that are closed after each test, and a raw socket for frame-level checks.
  */
 import { setupServer } from 'msw/node';
-import { afterAll, afterEach, beforeAll, beforeEach, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, expect, vi } from 'vitest';
 import { createClient, type Client, type ClientOptions } from 'permsocket';
-import { permsocketServer, type PermsocketServerOptions } from 'permsocket/testing';
+import { permsocketServer, type FakePermsocketServer, type PermsocketServerOptions } from 'permsocket/testing';
 import { chatContract, type ChatContract } from '../../demo/contract';
 
 export const URL = 'wss://app.test/ws';
@@ -62,4 +62,14 @@ export function rawSocket(protocols: string[] = ['permsocket.v1']) {
     },
     send: (frame: unknown) => socket.send(typeof frame === 'string' ? frame : JSON.stringify(frame)),
   };
+}
+
+/** A raw socket signed in on the fake with `token` (a fresh one of the fake's by default); auth.ok is its first frame. */
+export async function signedInSocket(fake: FakePermsocketServer<ChatContract>, token = fake.token()) {
+  const raw = rawSocket();
+  await tick(0);
+  raw.send({ type: 'auth', token });
+  await tick(0);
+  expect(raw.received.map((frame) => frame.type)).toEqual(['auth.ok']);
+  return raw;
 }

@@ -56,7 +56,7 @@ describe('the fake, frame for frame', () => {
     raw.send({ type: 'req', id: 'same', action: 'chat.history', payload: { room: 'general' } });
     raw.send({ type: 'req', id: 'same', action: 'chat.history', payload: { room: 'general' } });
     await tick(0);
-    expect(raw.received).toEqual([errorFrame('bad_request')]);
+    expect(raw.received).toEqual([{ type: 'error', error: { code: 'bad_request', message: 'request id "same" is already in flight' } }]);
     expect(raw.closed?.code).toBe(4400);
   });
 
@@ -82,15 +82,35 @@ describe('the fake, frame for frame', () => {
     expect(raw.closed?.code).toBe(1009);
   });
 
-  it('closes with 1003 on a binary frame', async () => {
+  it('closes with 1003 on a binary frame, says why, and reads nothing after it', async () => {
     const raw = await signedIn();
     raw.socket.send(new Uint8Array([1, 2, 3]));
+    raw.send({ type: 'ping' });
     await tick(0);
-    expect(raw.closed?.code).toBe(1003);
+    const reason = 'binary frames are not part of the protocol';
+    expect(raw.closed).toEqual({ code: 1003, reason });
+    expect(fake.connections[0]!.closed).toEqual({ code: 1003, reason, by: 'server' });
+    expect(fake.connections[0]!.frames.map((frame) => frame.type)).toEqual(['auth']);
   });
 
-  it('records every valid frame of a connection', async () => {
+  it('says why it closes on a second auth', async () => {
     const raw = await signedIn();
+    raw.send({ type: 'auth', token: fake.token() });
+    await tick(0);
+    expect(raw.received).toEqual([{ type: 'error', error: { code: 'bad_request', message: 'already authenticated' } }]);
+  });
+
+  it('names a bad req before auth.ok a req', async () => {
+    const raw = rawSocket();
+    await tick(0);
+    raw.send({ type: 'req', id: 'a', payload: {} });
+    await tick(0);
+    expect(raw.received).toEqual([{ type: 'error', error: { code: 'unauthenticated', message: '"req" before auth.ok' } }]);
+  });
+
+  it('records every valid frame of a connection, and no other', async () => {
+    const raw = await signedIn();
+    raw.send({ type: 'req', id: 'a', payload: {} });
     raw.send({ type: 'ping' });
     await tick(0);
     expect(fake.connections[0]!.frames).toEqual([{ type: 'auth', token: expect.any(String) }, { type: 'ping' }]);

@@ -61,6 +61,8 @@ describe('emit()', () => {
     raw.send({ type: 'auth', token: fake.token() });
     await tick(0);
     fake.setGrants(['chat.view_message'], { push: false });
+    await tick(0);
+    expect(raw.received.map((frame) => frame.type)).toEqual(['auth.ok']);
     fake.emit('chat.deleted', { room: 'random', id: 'm1' }, { permission: 'chat.view_message', resource: 'room:random' });
     await tick(0);
     expect(raw.received.map((frame) => frame.type)).toEqual(['auth.ok', 'perms', 'event']);

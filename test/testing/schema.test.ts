@@ -13,13 +13,15 @@ const boards = defineContract({
       resource: 'board:{board}',
       result: returns<{ stored: string }>(),
     }),
+    // No resource: the permission alone decides.
+    'notes.clear': action({ permission: 'notes.delete_note', payload: z.object({}), result: returns<null>() }),
   },
 });
 
 const fake = permsocketServer(boards, {
   url: 'wss://boards.test/ws',
   grants: ['notes.add_note@board:a'],
-  handlers: { 'notes.write': ({ text }) => ({ stored: text }) },
+  handlers: { 'notes.write': ({ text }) => ({ stored: text }), 'notes.clear': () => null },
 });
 const server = setupServer(fake.handler);
 beforeAll(() => server.listen());
@@ -60,5 +62,12 @@ describe('the fake with Standard Schema payloads', () => {
       source: 'server',
       resource: 'board:a',
     });
+  });
+
+  it('names only the permission when it refuses an action without a resource', async () => {
+    fake.setGrants(['notes.delete_note'], { push: false });
+    const client = await connect();
+    fake.setGrants([], { push: false });
+    await expect(client.request('notes.clear', {})).rejects.toMatchObject({ code: 'permission_denied', message: '"notes.clear" needs notes.delete_note' });
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { rawSocket, tick, useFake } from './harness';
+import { rawSocket, signedInSocket, tick, useFake } from './harness';
 
 const { fake, connect } = useFake({ grants: ['chat.view_message'] });
 
@@ -77,6 +77,29 @@ describe('signing in on the fake', () => {
     expect(raw.closed?.code).toBe(4401);
   });
 
+  it('refuses an expired token of a deactivated user as expired, from the second of its exp', async () => {
+    vi.setSystemTime(NOON);
+    const token = fake.token({ ttl: 10 });
+    vi.setSystemTime(NOON + 10_000);
+    fake.forbid();
+    const raw = rawSocket();
+    await tick(0);
+    raw.send({ type: 'auth', token });
+    await tick(0);
+    expect(raw.received).toEqual([{ type: 'error', error: { code: 'unauthenticated', message: 'token expired' } }]);
+  });
+
+  it('closes with 4401 at an auth.refresh with an expired token', async () => {
+    vi.setSystemTime(NOON);
+    const expired = fake.token({ ttl: 10 });
+    vi.setSystemTime(NOON + 10_000);
+    const raw = await signedInSocket(fake);
+    raw.send({ type: 'auth.refresh', token: expired });
+    await tick(0);
+    expect(raw.received.slice(1)).toEqual([{ type: 'error', error: { code: 'unauthenticated', message: 'token expired' } }]);
+    expect(raw.closed?.code).toBe(4401);
+  });
+
   it('ends an auth.refresh with another user’s token in 4403', async () => {
     const raw = rawSocket();
     await tick(0);
@@ -84,7 +107,7 @@ describe('signing in on the fake', () => {
     raw.send({ type: 'auth.refresh', token: fake.token({ sub: '2', ttl: 600 }) });
     await tick(0);
     expect(raw.received.map((frame) => frame.type)).toEqual(['auth.ok', 'error']);
-    expect(raw.received[1]).toMatchObject({ error: { code: 'forbidden' } });
+    expect(raw.received[1]).toEqual({ type: 'error', error: { code: 'forbidden', message: 'auth.refresh with a token of another user' } });
     expect(raw.closed?.code).toBe(4403);
   });
 
@@ -127,6 +150,22 @@ describe('reject()', () => {
     expect(client.state).toBe('unauthenticated');
     expect(authErrors).toEqual(['unauthenticated']);
     expect(fake.connections.map((connection) => connection.closed?.code)).toEqual([4401, 4401]);
+  });
+
+  it('reject(2) with a client signed in closes it and refuses one more token, then takes the next', async () => {
+    const first = await signedInSocket(fake);
+    fake.reject(2);
+    await tick(0);
+    expect(first.closed?.code).toBe(4401);
+    const codes: Array<number | undefined> = [];
+    for (let n = 0; n < 2; n++) {
+      const raw = rawSocket();
+      await tick(0);
+      raw.send({ type: 'auth', token: fake.token() });
+      await tick(0);
+      codes.push(raw.closed?.code);
+    }
+    expect(codes).toEqual([4401, undefined]);
   });
 
   it('with nobody signed in, refuses the next token presented', async () => {
