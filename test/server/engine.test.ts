@@ -146,7 +146,8 @@ describe('the handshake', () => {
   it('closes with 4401 when the token expires and no auth.refresh came', async () => {
     const { open, token } = await app();
     const client = await open();
-    client.send({ type: 'auth', token: await token('1', { exp: Math.floor(Date.now() / 1000) + 1 }) });
+    // exp is in whole seconds: at least one full second left, so auth.ok comes first even under load.
+    client.send({ type: 'auth', token: await token('1', { exp: Math.ceil(Date.now() / 1000) + 1 }) });
     await client.next('auth.ok');
     expect((await expectServerClose(client, 4401))?.error.message).toBe('token expired');
   });
