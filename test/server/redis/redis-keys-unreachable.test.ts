@@ -6,7 +6,7 @@
  */
 import { Redis } from 'ioredis';
 import { redisKeys, type RedisKeysOptions } from 'permsocket/server';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, onTestFinished, vi } from 'vitest';
 import { freePort, type Frame, type RawClient } from '../../conformance/helpers';
 import { redisUnavailable, setCalls, startRedis, type TestRedis } from '../../integration/redis-server';
 import { appsPerTest, type TestApp } from '../harness';
@@ -50,6 +50,27 @@ describe.skipIf(redisUnavailable() !== null)('redisKeys when Redis cannot be rea
     client.send({ type: 'req', id: 'plain', action: 'note.slow', payload: { ms: 0 } });
     expect(await client.next(answer('plain'))).toEqual({ type: 'res', id: 'plain', ok: true, data: { done: true } });
     client.close();
+  });
+
+  it('writes nothing of its own to the console while Redis cannot be reached: the failures go to the requests and the log', async () => {
+    const consoleError = vi.spyOn(console, 'error').mockImplementation(() => {});
+    onTestFinished(() => consoleError.mockRestore());
+    const keys = keysOn(`redis://127.0.0.1:${await freePort()}/0`);
+    await expect(keys.ready?.()).rejects.toThrow('Connection is closed.');
+    await keys.close?.();
+    expect(consoleError).not.toHaveBeenCalled();
+  });
+
+  it('rejects ready() with a malformed URL, answers keyed requests internal, and still closes', async () => {
+    const keys = keysOn('not a url');
+    await expect(keys.ready?.()).rejects.toThrow('Invalid URL');
+    const node = await app({ keys });
+    const { client } = await node.signIn('1');
+    client.send(keyed('u1', 'note.slow', { ms: 0 }, 'first'));
+    expect(await client.next(answer('u1'))).toEqual(internal('u1'));
+    expect(node.started).toEqual([]);
+    client.close();
+    await expect(keys.close?.()).resolves.toBeUndefined();
   });
 
   it('gives a run whose Redis stopped under it its answer once, then refuses the repeat rather than run it again', async () => {
