@@ -197,7 +197,8 @@ export function memoryKeys(options: MemoryKeysOptions = {}): KeyStore {
     new Promise<KeyClaim>((resolve, reject) => {
       if (signal.aborted) return reject(signal.reason);
       const onAbort = () => reject(signal.reason);
-      signal.addEventListener('abort', onAbort, { once: true });
+      // No `once`: a signal aborts only once, and the first run's end removes the listener.
+      signal.addEventListener('abort', onAbort);
       (slot.waiters ??= []).push((answer) => {
         signal.removeEventListener('abort', onAbort);
         if (signal.aborted) return;

@@ -44,12 +44,13 @@ export function redisHub(options: RedisHubOptions): Hub {
     publisher.on('error', report);
     subscriber.on('error', report);
     subscriber.on('message', (_channel: string, text: string) => {
-      let envelope: { node?: unknown; message?: unknown };
+      // Anything else on the channel (not JSON, `null`, a number) is not ours: it delivers nothing,
+      // and must not throw here, inside ioredis's socket handler, where nothing would catch it.
+      let parsed: unknown;
       try {
-        envelope = JSON.parse(text) as typeof envelope;
-      } catch {
-        return;
-      }
+        parsed = JSON.parse(text);
+      } catch {}
+      const envelope = Object(parsed) as { node?: unknown; message?: unknown };
       if (envelope.node !== node && isHubMessage(envelope.message)) fanout.deliver(envelope.message);
     });
     await Promise.all([publisher.connect(), subscriber.connect()]);

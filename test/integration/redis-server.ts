@@ -21,6 +21,14 @@ export function redisUnavailable(): string | null {
   return message;
 }
 
+/**
+ * How many SET commands the Redis behind `client` (an ioredis client) has served so far: a
+ * redisKeys repeat waiting for another run sends one per look, so a rising count shows it polls.
+ */
+export async function setCalls(client: { info(section: string): Promise<string> }): Promise<number> {
+  return Number(/cmdstat_set:calls=(\d+)/.exec(await client.info('commandstats'))?.[1] ?? 0);
+}
+
 /** Starts redis-server and resolves once it accepts connections. */
 export async function startRedis(): Promise<TestRedis> {
   const port = await freePort();

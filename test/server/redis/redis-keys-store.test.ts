@@ -9,7 +9,7 @@ import { getEventListeners } from 'node:events';
 import { Redis } from 'ioredis';
 import { redisKeys, type KeyStore, type RedisKeysOptions } from 'permsocket/server';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { redisUnavailable, startRedis, type TestRedis } from '../../integration/redis-server';
+import { redisUnavailable, setCalls, startRedis, type TestRedis } from '../../integration/redis-server';
 
 const signal = () => new AbortController().signal;
 const user64 = (id: string) => Buffer.from(id).toString('base64url');
@@ -34,8 +34,7 @@ describe.skipIf(redisUnavailable() !== null)('redisKeys on one Redis', () => {
     stores.push(made);
     return made;
   };
-  /** How many SET commands Redis has served so far. */
-  const sets = async () => Number(/cmdstat_set:calls=(\d+)/.exec(await raw.info('commandstats'))?.[1] ?? 0);
+  const sets = () => setCalls(raw);
 
   beforeAll(async () => {
     redis = await startRedis();
