@@ -67,6 +67,8 @@ type Phase = 'awaiting-auth' | 'verifying' | 'ready' | 'closing';
 
 // setTimeout's longest delay; a later expiry is re-armed in steps.
 const MAX_TIMER_MS = 2 ** 31 - 1;
+// keyHandled of a request without a key: nothing is remembered for it, so there is nothing to skip.
+const ignore = () => {};
 // How long a peer gets to finish the close handshake after a server close.
 const CLOSE_HANDSHAKE_MS = 2000;
 
@@ -293,59 +295,69 @@ export function acceptConnection(ws: WebSocket, request: IncomingMessage, settin
     remember: boolean;
   }
 
-  const runRequest = async (who: UserInfo, requestId: string, action: string, payload: unknown, key?: string, marks?: Marks): Promise<Answer> => {
-    if (!Object.hasOwn(contract.actions, action)) return failure(ErrorCode.UnknownAction, `unknown action "${action.slice(0, 64)}"`);
-    const definition = contract.actions[action]!;
-    const valid = await validatePayload(definition, payload);
-    if (!valid.ok) return failure(ErrorCode.BadRequest, `"${action}": ${valid.message}`);
-    let permissions: UserPermissions;
-    try {
-      // Fresh for every request: a grant revoked by anyone is enforced at once.
-      permissions = await settings.permissions.get(who);
-    } catch (error) {
-      if (error instanceof ForbiddenError) {
-        closeWith(CloseCode.Forbidden, error.message || 'forbidden');
-        return undefined;
-      }
-      log('ws.internal_error', { user: who.name, action, message: messageOf(error), connection: id });
-      return failure(ErrorCode.Internal, 'internal error');
-    }
-    if (phase !== 'ready') return undefined;
-    syncPermissions(permissions);
-    const check = checkAction(definition, valid.value, permissions.set);
-    if (!check.allowed) {
-      log('ws.denied', { user: who.name, action, permission: check.permission, resource: check.resource, connection: id });
-      const message = `"${action}" needs ${check.permission}${check.resource ? ` on ${check.resource}` : ''}`;
-      const error: WireError = { code: ErrorCode.PermissionDenied, message, permission: check.permission };
-      // Stryker disable next-line ConditionalExpression: JSON leaves out an undefined resource; the guard is for exactOptionalPropertyTypes
-      if (check.resource !== undefined) error.resource = check.resource;
-      return { ok: false, error };
-    }
-    const handler = handlers[action]!;
-    // The handler's own answers are remembered, unless it stored the key with its effect itself.
-    let handled = false;
-    const context: HandlerContext = { user: who, permissions: permissions.set, signal: signal(), requestId, connectionId: id, key, keyHandled: () => void (handled = true) };
-    try {
-      const data = await handler(valid.value, context);
-      if (marks) marks.remember = !handled;
-      // JSON has no undefined: a handler that returns nothing answers null.
-      return { ok: true, data: data === undefined ? null : data };
-    } catch (error) {
-      if (error instanceof RequestError) {
-        const wire: WireError = { code: error.code, message: error.message };
-        // Stryker disable next-line ConditionalExpression: JSON leaves out an undefined retryAfterMs; the guard is for exactOptionalPropertyTypes
-        if (error.retryAfterMs !== undefined) wire.retryAfterMs = error.retryAfterMs;
-        if (marks) marks.remember = !handled && remembersError(error.code, error.retryAfterMs);
-        return { ok: false, error: wire };
-      }
-      log('ws.internal_error', { user: who.name, action, message: messageOf(error), connection: id });
-      return failure(ErrorCode.Internal, 'internal error');
-    }
-  };
-
+  /**
+   * Runs one request in PROTOCOL.md's order and gives its answer (undefined once the connection is
+   * closing). What throws where no step expects it answers `internal`, logged.
+   */
   const run = async (who: UserInfo, requestId: string, action: string, payload: unknown, key?: string, marks?: Marks): Promise<Answer> => {
     try {
-      return await runRequest(who, requestId, action, payload, key, marks);
+      if (!Object.hasOwn(contract.actions, action)) return failure(ErrorCode.UnknownAction, `unknown action "${action.slice(0, 64)}"`);
+      const definition = contract.actions[action]!;
+      // Awaited even when the schema answers at once: the requests of one socket read are all in
+      // flight (a reused id is refused) before any of them goes on to its permission check.
+      const valid = await validatePayload(definition, payload);
+      if (!valid.ok) return failure(ErrorCode.BadRequest, `"${action}": ${valid.message}`);
+      let permissions: UserPermissions;
+      try {
+        // Fresh for every request: a grant revoked by anyone is enforced at once. A cache or hook
+        // that answers at once is not awaited (a microtask per request, and a promise).
+        const fresh = settings.permissions.get(who);
+        // Stryker disable next-line ConditionalExpression: awaiting a snapshot that is not a promise gives the same snapshot, a microtask later
+        permissions = isPromise(fresh) ? await fresh : fresh;
+      } catch (error) {
+        if (error instanceof ForbiddenError) {
+          closeWith(CloseCode.Forbidden, error.message || 'forbidden');
+          return undefined;
+        }
+        log('ws.internal_error', { user: who.name, action, message: messageOf(error), connection: id });
+        return failure(ErrorCode.Internal, 'internal error');
+      }
+      if (phase !== 'ready') return undefined;
+      syncPermissions(permissions);
+      const check = checkAction(definition, valid.value, permissions.set);
+      if (!check.allowed) {
+        log('ws.denied', { user: who.name, action, permission: check.permission, resource: check.resource, connection: id });
+        const message = `"${action}" needs ${check.permission}${check.resource ? ` on ${check.resource}` : ''}`;
+        const error: WireError = { code: ErrorCode.PermissionDenied, message, permission: check.permission };
+        // Stryker disable next-line ConditionalExpression: JSON leaves out an undefined resource; the guard is for exactOptionalPropertyTypes
+        if (check.resource !== undefined) error.resource = check.resource;
+        return { ok: false, error };
+      }
+      const handler = handlers[action]!;
+      // The handler's own answers are remembered, unless it stored the key with its effect itself.
+      // Only a keyed run reads that, so an unkeyed one gets no closure of its own.
+      let handled = false;
+      // Stryker disable next-line ConditionalExpression: without marks nothing reads `handled`, so a closure setting it does what the no-op does
+      const keyHandled = marks ? () => void (handled = true) : ignore;
+      const context: HandlerContext = { user: who, permissions: permissions.set, signal: signal(), requestId, connectionId: id, key, keyHandled };
+      try {
+        const result = handler(valid.value, context);
+        // Stryker disable next-line ConditionalExpression: awaiting a result that is not a promise gives the same result, a microtask later
+        const data = isPromise(result) ? await result : result;
+        if (marks) marks.remember = !handled;
+        // JSON has no undefined: a handler that returns nothing answers null.
+        return { ok: true, data: data === undefined ? null : data };
+      } catch (error) {
+        if (error instanceof RequestError) {
+          const wire: WireError = { code: error.code, message: error.message };
+          // Stryker disable next-line ConditionalExpression: JSON leaves out an undefined retryAfterMs; the guard is for exactOptionalPropertyTypes
+          if (error.retryAfterMs !== undefined) wire.retryAfterMs = error.retryAfterMs;
+          if (marks) marks.remember = !handled && remembersError(error.code, error.retryAfterMs);
+          return { ok: false, error: wire };
+        }
+        log('ws.internal_error', { user: who.name, action, message: messageOf(error), connection: id });
+        return failure(ErrorCode.Internal, 'internal error');
+      }
     } catch (error) {
       log('ws.internal_error', { user: who.name, action: action.slice(0, 64), message: messageOf(error), connection: id });
       return failure(ErrorCode.Internal, 'internal error');
@@ -426,10 +438,12 @@ export function acceptConnection(ws: WebSocket, request: IncomingMessage, settin
     }
   };
 
-  // A failure in async work is logged; it must never become an unhandled rejection.
+  // A failure in async work is logged; it must never become an unhandled rejection. One handler
+  // for the connection, not a closure per request.
+  // Stryker disable next-line OptionalChaining: only onAuth runs before user is set, and it catches every failure before then
+  const failedInBackground = (error: unknown) => log('ws.internal_error', { user: user?.name, message: messageOf(error), connection: id });
   const background = (work: Promise<void>) => {
-    // Stryker disable next-line OptionalChaining: only onAuth runs before user is set, and it catches every failure before then
-    work.catch((error: unknown) => log('ws.internal_error', { user: user?.name, message: messageOf(error), connection: id }));
+    work.catch(failedInBackground);
   };
 
   const onText = (text: string) => {

@@ -1,6 +1,7 @@
 /**
  * The permissions cache's snapshots over time: a reload that changed nothing hands back the
- * snapshot already held (handlers keep seeing the same `ctx.permissions`), a reload that moved
+ * snapshot already held (handlers keep seeing the same `ctx.permissions`), a version read
+ * asynchronously is used like one read at once, a reload that moved
  * only the version keeps the new version so the next check is served from memory, a moved
  * version is never served stale, and a loadPermissions that returns no object gets the
  * engine's own TypeError, not a crash on reading its fields.
@@ -47,6 +48,21 @@ describe('the permissions cache over time', () => {
     const after = cache.get(alice) as UserPermissions;
     expect(after.version).toBe(2);
     expect(after.set.can('notes.add_note')).toBe(false);
+  });
+
+  it('serves the held snapshot while an asynchronous permissionsVersion still reports its version, and reloads once it moved', async () => {
+    let version = 1;
+    const grants: Record<number, string[]> = { 1: ['notes.add_note'], 2: [] };
+    const load = vi.fn(() => ({ version, grants: grants[version]! }));
+    const cache = createPermissionsCache(load, async () => version);
+    const first = await cache.get(alice);
+    expect(await cache.get(alice)).toBe(first);
+    expect(load).toHaveBeenCalledTimes(1);
+    version = 2;
+    const after = await cache.get(alice);
+    expect(after.version).toBe(2);
+    expect(after.set.can('notes.add_note')).toBe(false);
+    expect(load).toHaveBeenCalledTimes(2);
   });
 
   it.each([
