@@ -18,6 +18,7 @@ import { packageVersion, repoRoot } from './machine';
 import { startReferenceServer, type ReferenceServer } from './reference-server';
 import { num, times, type Row } from './report';
 import { chatClient, waitFor, type Target } from './sdk-clients';
+import { compiledEntry } from './compiled';
 import { freePort, serverProcess, type ServerProcess } from './server-process';
 import { median } from './stats';
 
@@ -65,7 +66,7 @@ const systemLoad = () => sharedLoad ?? createLoad();
 
 /** Starts a baseline server child (bench/baseline-server.ts). */
 async function startBaseline(mode: 'ws' | 'socketio', env: Record<string, string>): Promise<ServerProcess> {
-  const child = serverProcess({ args: ['--import', 'tsx', 'bench/baseline-server.ts'], port: await freePort(), env: { BENCH_MODE: mode, ...env } });
+  const child = serverProcess({ args: [await compiledEntry('bench/baseline-server.ts')], port: await freePort(), env: { BENCH_MODE: mode, ...env } });
   await child.start();
   return child;
 }
