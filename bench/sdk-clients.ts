@@ -4,8 +4,12 @@
  */
 import { performance } from 'node:perf_hooks';
 import WebSocket from 'ws';
-import { chatContract, type ChatContract } from '../demo/contract';
-import { createClient, type Client, type ClientOptions } from '../src/index';
+import type { ChatContract } from '../demo/contract';
+import type { Client, ClientOptions } from '../src/index';
+import { compiledEntry } from './compiled';
+
+// Compiled, not through tsx (bench/compiled.ts says why): the SDK as an app's bundle runs it.
+const { createClient, chatContract } = (await import(await compiledEntry('bench/sdk-entry.ts'))) as typeof import('./sdk-entry');
 
 /** A WebSocket constructor for the SDK that sends `origin` and reports each attempt. */
 export function originWebSocket(origin: string, onAttempt?: (at: number) => void) {
