@@ -34,6 +34,7 @@ export function readClaims(token: string): TokenClaims {
   }
   return {
     sub: typeof claims.sub === 'string' ? claims.sub : undefined,
-    exp: typeof claims.exp === 'number' && Number.isFinite(claims.exp) ? claims.exp : undefined,
+    // Number.isFinite is false for anything that is not a number, so no typeof check is needed.
+    exp: Number.isFinite(claims.exp) ? (claims.exp as number) : undefined,
   };
 }
