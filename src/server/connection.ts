@@ -67,8 +67,6 @@ type Phase = 'awaiting-auth' | 'verifying' | 'ready' | 'closing';
 
 // setTimeout's longest delay; a later expiry is re-armed in steps.
 const MAX_TIMER_MS = 2 ** 31 - 1;
-// keyHandled of a request without a key: nothing is remembered for it, so there is nothing to skip.
-const ignore = () => {};
 // How long a peer gets to finish the close handshake after a server close.
 const CLOSE_HANDSHAKE_MS = 2000;
 
@@ -335,11 +333,8 @@ export function acceptConnection(ws: WebSocket, request: IncomingMessage, settin
       }
       const handler = handlers[action]!;
       // The handler's own answers are remembered, unless it stored the key with its effect itself.
-      // Only a keyed run reads that, so an unkeyed one gets no closure of its own.
       let handled = false;
-      // Stryker disable next-line ConditionalExpression: without marks nothing reads `handled`, so a closure setting it does what the no-op does
-      const keyHandled = marks ? () => void (handled = true) : ignore;
-      const context: HandlerContext = { user: who, permissions: permissions.set, signal: signal(), requestId, connectionId: id, key, keyHandled };
+      const context: HandlerContext = { user: who, permissions: permissions.set, signal: signal(), requestId, connectionId: id, key, keyHandled: () => void (handled = true) };
       try {
         const result = handler(valid.value, context);
         // Stryker disable next-line ConditionalExpression: awaiting a result that is not a promise gives the same result, a microtask later

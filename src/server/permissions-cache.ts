@@ -62,16 +62,12 @@ export function createPermissionsCache(
     return fresh;
   };
   const load = (user: UserInfo) => andThen(loadPermissions(user), (snapshot) => store(user, snapshot));
-  const current = (user: UserInfo, cached: UserPermissions, version: number | undefined) =>
-    version !== undefined && version === cached.version ? cached : load(user);
 
   return {
     get(user, force = false) {
       const cached = permissionsVersion && !force ? cache.get(user.id) : undefined;
       if (!cached || !permissionsVersion) return load(user);
-      // Called on every request: a version read at once is used without making a closure for it.
-      const version = permissionsVersion(user);
-      return isPromise(version) ? version.then((read) => current(user, cached, read)) : current(user, cached, version);
+      return andThen(permissionsVersion(user), (version) => (version !== undefined && version === cached.version ? cached : load(user)));
     },
     forget(userId) {
       cache.delete(userId);
@@ -81,10 +77,5 @@ export function createPermissionsCache(
 
 /** Whether two sorted grant lists are equal. */
 export function sameGrants(a: readonly string[] | undefined, b: readonly string[]): boolean {
-  // `b` as every's thisArg: compared on every request, so no closure is made for it.
-  return a !== undefined && a.length === b.length && a.every(sameAsIn, b);
-}
-
-function sameAsIn(this: readonly string[], grant: string, i: number): boolean {
-  return grant === this[i];
+  return a !== undefined && a.length === b.length && a.every((grant, i) => grant === b[i]);
 }
