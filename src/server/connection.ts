@@ -398,7 +398,7 @@ export function acceptConnection(ws: WebSocket, request: IncomingMessage, settin
     const encoded = answer && encodeRes(who, requestId, answer);
     const frame = answer && (encoded ?? internalRes(requestId));
     try {
-      const done = keys.finish(who.id, key, frame && `{${frame.slice(head.length)}`, marks.remember && encoded !== undefined);
+      const done = keys.finish(who.id, key, frame && `{${frame.slice(head.length)}`, marks.remember && encoded !== undefined, claim.lease);
       if (isPromise(done)) await done;
     } catch (error) {
       keysUnavailable(who, action, error);

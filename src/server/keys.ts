@@ -7,10 +7,11 @@
 
 /**
  * What {@link KeyStore.claim} found: `run` (nobody ran this key: the caller runs it and then calls
- * `finish`), or the encoded answer of the run that had it first (remembered, or awaited while it
- * was still running).
+ * `finish` with the claim's `lease`), or the encoded answer of the run that had it first
+ * (remembered, or awaited while it was still running). `lease` is the store's proof that a claim
+ * is this run's: a store whose claims can run out (redisKeys) releases only the claim it names.
  */
-export type KeyClaim = { run: true } | { run: false; answer: string };
+export type KeyClaim = { run: true; lease?: string } | { run: false; answer: string };
 
 /** The `res` error a run answers with that is not remembered: it may go better next time. */
 const TRANSIENT_CODES: ReadonlySet<string> = new Set(['internal', 'rate_limited']);
@@ -37,9 +38,9 @@ export interface KeyStore {
   /**
    * The claimed run is over. `remember` true keeps `answer` for repeats; false releases the key
    * (a repeat runs again), while those already waiting get `answer` (or, when it is undefined,
-   * because the run never reached its handler, claim again).
+   * because the run never reached its handler, claim again). `lease` is the one its claim gave.
    */
-  finish(userId: string, key: string, answer: string | undefined, remember: boolean): void | Promise<void>;
+  finish(userId: string, key: string, answer: string | undefined, remember: boolean, lease?: string): void | Promise<void>;
   /** Resolves once usable (with Redis: connected). */
   ready?(): Promise<void>;
   /** Releases what the store holds (connections); the engine's `close()` calls it. */

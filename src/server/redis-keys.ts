@@ -97,8 +97,6 @@ export function redisKeys(options: RedisKeysOptions): KeyStore {
   for (const [name, value] of Object.entries({ ttlMs, maxPerUser, leaseMs, pollMs })) {
     if (!Number.isInteger(value) || value < 1) throw new TypeError(`redisKeys: ${name} expects a positive integer, got ${String(value)}`);
   }
-  /** This node's claims in progress: the run id that proves a claim is ours. */
-  const mine = new Map<string, string>();
   let client: Redis | undefined;
   const connecting = (async () => {
     const { Redis: RedisClient } = await import('ioredis');
@@ -123,25 +121,19 @@ export function redisKeys(options: RedisKeysOptions): KeyStore {
         const run = `r${randomUUID()}`;
         // SET NX GET: claims it, or says what holds it, in one round trip (Redis 7).
         const held = (await redis.call('SET', entry, run, 'PX', String(leaseMs), 'NX', 'GET')) as string | null;
-        if (held === null) {
-          mine.set(entry, run);
-          return { run: true };
-        }
+        // The run id goes back to finish with the claim: a map by key on this node would mix up
+        // two runs of one key here (the first outlived its lease and the repeat claimed it again).
+        if (held === null) return { run: true, lease: run };
         if (held.startsWith('a')) return { run: false, answer: held.slice(1) };
         await sleep(pollMs, signal);
       }
     },
-    async finish(userId, key, answer, remember) {
+    async finish(userId, key, answer, remember, lease) {
       const redis = await connecting;
       const { entry, index } = names(userId, key);
-      const run = mine.get(entry);
-      mine.delete(entry);
       if (remember && answer !== undefined) await redis.eval(REMEMBER, 2, entry, index, `a${answer}`, ttlMs, now(), maxPerUser);
-      else {
-        // (In a block: a disable comment written just before `else` applied to nothing.)
-        // Stryker disable next-line ConditionalExpression: a finish follows this node's own claim, so its run id is there; it is gone only when this node claimed the key again after the lease ran out, and a RELEASE without an id matches no lease
-        if (run) await redis.eval(RELEASE, 1, entry, run);
-      }
+      // Without the claim's lease there is no run of ours to release.
+      else if (lease !== undefined) await redis.eval(RELEASE, 1, entry, lease);
     },
     ready: async () => {
       await connecting;

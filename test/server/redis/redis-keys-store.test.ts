@@ -7,7 +7,7 @@
  */
 import { getEventListeners } from 'node:events';
 import { Redis } from 'ioredis';
-import { redisKeys, type KeyStore, type RedisKeysOptions } from 'permsocket/server';
+import { redisKeys, type KeyClaim, type KeyStore, type RedisKeysOptions } from 'permsocket/server';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { redisUnavailable, setCalls, startRedis, type TestRedis } from '../../integration/redis-server';
 
@@ -24,6 +24,10 @@ async function within<T>(promise: T | Promise<T>, ms = 3_000): Promise<T> {
     clearTimeout(timer);
   }
 }
+
+/** A claim to run, with the lease (the run id) it holds the key with. */
+const RUN = { run: true, lease: expect.stringMatching(/^r[0-9a-f-]{36}$/) };
+const leaseOf = (claim: KeyClaim) => (claim.run ? claim.lease : undefined);
 
 describe.skipIf(redisUnavailable() !== null)('redisKeys on one Redis', () => {
   let redis: TestRedis;
@@ -52,7 +56,7 @@ describe.skipIf(redisUnavailable() !== null)('redisKeys on one Redis', () => {
   it('keeps an answer at <prefix>:{<user in base64url>}:<key> for ten minutes by default, indexed by when it was given', async () => {
     const keys = redisKeys({ url: redis.url });
     stores.push(keys);
-    expect(await keys.claim('alice', 'k1', signal())).toEqual({ run: true });
+    expect(await keys.claim('alice', 'k1', signal())).toEqual(RUN);
     const before = Date.now();
     await keys.finish('alice', 'k1', '{"ok":true,"data":1}', true);
     const after = Date.now();
@@ -92,7 +96,7 @@ describe.skipIf(redisUnavailable() !== null)('redisKeys on one Redis', () => {
   it('gives a repeat on another node the first answer, exactly, once it comes, and runs nothing twice', async () => {
     const nodeA = store();
     const nodeB = store();
-    expect(await nodeA.claim('u', 'k', signal())).toEqual({ run: true });
+    expect(await nodeA.claim('u', 'k', signal())).toEqual(RUN);
     const repeat = nodeB.claim('u', 'k', signal());
     const base = await sets();
     await expect.poll(sets).toBeGreaterThan(base + 2); // B has looked a few times
@@ -105,35 +109,64 @@ describe.skipIf(redisUnavailable() !== null)('redisKeys on one Redis', () => {
     const keys = store();
     await keys.claim('a}:b', 'c', signal());
     await keys.finish('a}:b', 'c', 'first user', true);
-    expect(await within(keys.claim('a', 'b}:c', signal()))).toEqual({ run: true });
-    expect(await within(keys.claim('other', 'c', signal()))).toEqual({ run: true });
+    expect(await within(keys.claim('a', 'b}:c', signal()))).toEqual(RUN);
+    expect(await within(keys.claim('other', 'c', signal()))).toEqual(RUN);
     expect(await keys.claim('a}:b', 'c', signal())).toEqual({ run: false, answer: 'first user' });
   });
 
   it('releases a key it does not remember, so a repeat runs it: no answer, or told not to', async () => {
     const keys = store();
-    await keys.claim('u', 'none', signal());
-    await keys.finish('u', 'none', undefined, true);
+    const none = await keys.claim('u', 'none', signal());
+    await keys.finish('u', 'none', undefined, true, leaseOf(none));
     expect(await raw.get(`permsocket:keys:{${user64('u')}}:none`)).toBeNull();
-    expect(await within(keys.claim('u', 'none', signal()))).toEqual({ run: true });
-    await keys.claim('u', 'transient', signal());
-    await keys.finish('u', 'transient', '{"ok":false}', false);
-    expect(await within(keys.claim('u', 'transient', signal()))).toEqual({ run: true });
+    expect(await within(keys.claim('u', 'none', signal()))).toEqual(RUN);
+    const transient = await keys.claim('u', 'transient', signal());
+    await keys.finish('u', 'transient', '{"ok":false}', false, leaseOf(transient));
+    expect(await within(keys.claim('u', 'transient', signal()))).toEqual(RUN);
+  });
+
+  it('gives each claim its own lease, the run id it holds the key with', async () => {
+    const keys = store();
+    const claim = await keys.claim('u', 'k', signal());
+    expect(await raw.get(`permsocket:keys:{${user64('u')}}:k`)).toBe(leaseOf(claim));
+    expect(leaseOf(await keys.claim('u', 'other', signal()))).not.toBe(leaseOf(claim));
+  });
+
+  it('releases nothing for a finish without its claim\'s lease: the run holding the key keeps it', async () => {
+    const keys = store();
+    await keys.claim('u', 'k', signal());
+    await keys.finish('u', 'k', undefined, false);
+    expect(await raw.get(`permsocket:keys:{${user64('u')}}:k`)).toMatch(/^r/);
+  });
+
+  it('leaves alone the lease of a later run of the same key on the same node when an earlier run outlived its own', async () => {
+    const keys = store();
+    const entry = `permsocket:keys:{${user64('u')}}:k`;
+    const slow = await keys.claim('u', 'k', signal());
+    await raw.del(entry); // the slow run's lease ran out while its handler still went on
+    const again = await keys.claim('u', 'k', signal()); // a repeat, on this same node, runs it
+    await keys.finish('u', 'k', '{"ok":false}', false, leaseOf(slow));
+    expect(await raw.get(entry)).toBe(leaseOf(again));
+    // The later run still holds it: a further repeat waits for its answer.
+    const repeat = keys.claim('u', 'k', signal());
+    await keys.finish('u', 'k', 'from the later run', true, leaseOf(again));
+    expect(await within(repeat)).toEqual({ run: false, answer: 'from the later run' });
   });
 
   it('leaves alone a lease that passed to another run after its own ran out', async () => {
     const nodeA = store();
     const nodeB = store();
     const entry = `permsocket:keys:{${user64('u')}}:k`;
-    await nodeA.claim('u', 'k', signal());
+    const onA = await nodeA.claim('u', 'k', signal());
     await raw.del(entry); // A's lease ran out (A is slow, or thought dead)
-    expect(await nodeB.claim('u', 'k', signal())).toEqual({ run: true });
+    const onB = await nodeB.claim('u', 'k', signal());
+    expect(onB).toEqual(RUN);
     const held = await raw.get(entry);
-    await nodeA.finish('u', 'k', '{"ok":false}', false);
+    await nodeA.finish('u', 'k', '{"ok":false}', false, leaseOf(onA));
     expect(await raw.get(entry)).toBe(held);
     // B's run still holds it: a third repeat waits for B's answer.
     const repeat = nodeA.claim('u', 'k', signal());
-    await nodeB.finish('u', 'k', 'from B', true);
+    await nodeB.finish('u', 'k', 'from B', true, leaseOf(onB));
     expect(await within(repeat)).toEqual({ run: false, answer: 'from B' });
   });
 

@@ -110,12 +110,12 @@ describe.skipIf(redisUnavailable() !== null)('redisKeys between two engines', ()
     const signal = new AbortController().signal;
     try {
       for (const key of ['k1', 'k2', 'k3']) {
-        expect(await store.claim('u', key, signal)).toEqual({ run: true });
+        expect(await store.claim('u', key, signal)).toEqual({ run: true, lease: expect.any(String) });
         await store.finish('u', key, key, true);
       }
       await store.claim('v', 'k1', signal);
       await store.finish('v', 'k1', 'v1', true);
-      expect(await store.claim('u', 'k1', signal)).toEqual({ run: true });
+      expect(await store.claim('u', 'k1', signal)).toEqual({ run: true, lease: expect.any(String) });
       expect(await store.claim('u', 'k3', signal)).toEqual({ run: false, answer: 'k3' });
       expect(await store.claim('v', 'k1', signal)).toEqual({ run: false, answer: 'v1' });
     } finally {
