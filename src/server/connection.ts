@@ -21,7 +21,7 @@ import {
   type WireError,
 } from '../protocol';
 import { AuthenticationError, ForbiddenError, RequestError } from './errors';
-import { remembersError, type KeyClaim, type KeyStore } from './keys';
+import { checkedClaim, remembersError, type KeyClaim, type KeyStore } from './keys';
 import { messageOf, type Logger } from './log';
 import { isPromise, sameGrants, type PermissionsCache, type UserPermissions } from './permissions-cache';
 import { createTokenBucket, type RateLimit } from './rate-limit';
@@ -385,7 +385,7 @@ export function acceptConnection(ws: WebSocket, request: IncomingMessage, settin
     let claim: KeyClaim;
     try {
       const claimed = keys.claim(who.id, key, signal());
-      claim = isPromise(claimed) ? await claimed : claimed;
+      claim = checkedClaim(isPromise(claimed) ? await claimed : claimed);
     } catch (error) {
       if (phase !== 'ready') return undefined;
       // Without the window a repeat could apply twice: refuse rather than guess.

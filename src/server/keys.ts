@@ -4,6 +4,7 @@
  * of running twice. {@link memoryKeys} serves one process; `redisKeys` several nodes.
  * @packageDocumentation
  */
+import { describe } from '../protocol';
 
 /**
  * What {@link KeyStore.claim} found: `run` (nobody ran this key: the caller runs it and then calls
@@ -12,6 +13,18 @@
  * is this run's: a store whose claims can run out (redisKeys) releases only the claim it names.
  */
 export type KeyClaim = { run: true; lease?: string } | { run: false; answer: string };
+
+/**
+ * Returns a custom store's claim when it has the {@link KeyClaim} shape, and throws a TypeError
+ * naming the shape otherwise: the engine then answers the request `internal` and logs why, as for
+ * a store that failed, instead of leaving the request unanswered.
+ */
+export function checkedClaim(claim: unknown): KeyClaim {
+  const given = claim as { run?: unknown; answer?: unknown } | null | undefined;
+  if (given?.run === true || (given?.run === false && typeof given.answer === 'string')) return claim as KeyClaim;
+  const what = given?.run === false ? `an answer of type ${describe(given.answer)}` : describe(claim);
+  throw new TypeError(`KeyStore.claim must give { run: true } or { run: false, answer: <string> }, got ${what}`);
+}
 
 /** The `res` error a run answers with that is not remembered: it may go better next time. */
 const TRANSIENT_CODES: ReadonlySet<string> = new Set(['internal', 'rate_limited']);

@@ -4,7 +4,7 @@
  * refused request, and what the engine tells the store to remember in each case.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { ForbiddenError, RequestError, memoryKeys, type Handlers, type KeyStore } from 'permsocket/server';
+import { ForbiddenError, RequestError, memoryKeys, type Handlers, type KeyClaim, type KeyStore } from 'permsocket/server';
 import { expectServerClose, type Frame } from '../conformance/helpers';
 import { startApp, type TestApp, type TestContract } from './harness';
 
@@ -148,13 +148,25 @@ describe('keyed requests around a failing key window', () => {
     expect(internalErrors(app)).toEqual([]);
   });
 
-  it('logs, with the user, a store that breaks its contract (an answer that is not a string), and keeps the socket open', async () => {
-    const keys: KeyStore = { claim: () => ({ run: false, answer: 42 as unknown as string }), finish: () => {} };
-    const { app } = await keyedApp(keys);
+  it.each([
+    ['an answer that is not a string', { run: false, answer: 42 }, 'an answer of type number'],
+    ['nothing at all', undefined, 'undefined'],
+    ['a run flag that is not a boolean', { run: 'yes' }, 'object'],
+  ])('answers internal without running the handler for a store that breaks its contract (%s), logs the shape it expects, and keeps the socket open', async (_, given, what) => {
+    const keys: KeyStore = { claim: () => given as unknown as KeyClaim, finish: () => {} };
+    const { app, runs } = await keyedApp(keys);
     const { client } = await app.signIn('1');
     client.send(keyed('odd', 'note.nothing', null, 'k'));
-    await vi.waitFor(() => expect(internalErrors(app)).toHaveLength(1));
-    expect(internalErrors(app)[0]!.fields).toEqual({ user: 'alice', message: expect.stringContaining('slice'), connection: expect.any(String) });
+    expect(await client.next(answer('odd'))).toMatchObject({ ok: false, error: { code: 'internal' } });
+    expect(runs).toEqual([]);
+    expect(internalErrors(app).map((log) => log.fields)).toEqual([
+      {
+        user: 'alice',
+        action: 'note.nothing',
+        message: `request keys unavailable: KeyStore.claim must give { run: true } or { run: false, answer: <string> }, got ${what}`,
+        connection: expect.any(String),
+      },
+    ]);
     client.send({ type: 'ping' });
     await client.next('pong');
   });
