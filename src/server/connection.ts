@@ -16,6 +16,7 @@ import {
   closeErrorCode,
   encodeFrame,
   parseClientFrame,
+  type RequestFrame,
   type ServerFrame,
   type UserInfo,
   type WireError,
@@ -466,8 +467,11 @@ export function acceptConnection(ws: WebSocket, request: IncomingMessage, settin
     const frame = parsed.frame;
     if (frame.type === 'ping') send({ type: 'pong' });
     else if (frame.type === 'auth.refresh') background(onRefresh(frame.token));
-    // Stryker disable next-line ConditionalExpression: auth frames returned above, so a req is the only type left
-    else if (frame.type === 'req') background(onRequest(frame.id, frame.action, frame.payload, frame.key));
+    else {
+      // A req is the only frame left: auth returned above (TypeScript does not carry that over).
+      const request = frame as RequestFrame;
+      background(onRequest(request.id, request.action, request.payload, request.key));
+    }
   };
 
   ws.on('message', (data, isBinary) => {

@@ -14,6 +14,7 @@ import {
   closeErrorCode,
   parseClientFrame,
   type ClientFrame,
+  type RequestFrame,
   type ServerFrame,
   type UserInfo,
   type WireError,
@@ -327,8 +328,11 @@ export function acceptConnection(client: MswClient, protocols: string | string[]
     const frame = parsed.frame;
     if (frame.type === 'ping') send({ type: 'pong' });
     else if (frame.type === 'auth.refresh') onRefresh(frame.token);
-    // Stryker disable next-line ConditionalExpression: a req is the only frame left (auth returned above); the test narrows the type
-    else if (frame.type === 'req') onRequest(frame.id, frame.action, frame.payload, frame.key);
+    else {
+      // A req is the only frame left: auth returned above (TypeScript does not carry that over).
+      const request = frame as RequestFrame;
+      onRequest(request.id, request.action, request.payload, request.key);
+    }
   };
 
   client.addEventListener('message', (event) => {

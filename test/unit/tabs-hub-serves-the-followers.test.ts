@@ -132,6 +132,7 @@ describe('the leading tab hub', () => {
     expect(framesTo('B')).toEqual([]);
     vi.advanceTimersByTime(5_000);
     expect(framesTo('A')).toHaveLength(4);
+    expect(vi.getTimerCount()).toBe(0); // the keep-alive stopped with the last held follower
     void hub;
   });
 
@@ -146,7 +147,7 @@ describe('the leading tab hub', () => {
   });
 
   it('sends a signed-in follower request on the real socket and gives the answer to that follower only', () => {
-    const { follower, say, framesTo, real, signIn } = setup();
+    const { follower, say, framesTo, of, real, signIn } = setup();
     signIn();
     for (const id of ['A', 'B']) follower(id), say(id, { type: 'auth', token: 'T1' });
     const req = JSON.stringify({ type: 'req', id: 'r1', action: 'chat.send', payload: {} });
@@ -157,6 +158,8 @@ describe('the leading tab hub', () => {
     real.message({ type: 'res', id: 'nobody', ok: true, data: {} });
     expect(framesTo('A').filter((f) => f.type === 'res')).toEqual([{ type: 'res', id: 'r1', ok: true, data: { n: 1 } }]);
     expect(framesTo('B').filter((f) => f.type === 'res')).toEqual([]);
+    // The second answer to r1 and the leader's own ("nobody") go to no tab at all.
+    expect(of('frame').filter((m) => m.data.includes('"res"'))).toHaveLength(1);
   });
 
   it('never sends a request of a follower that is not signed in, has no string id, or has no real socket under it', () => {
@@ -370,7 +373,8 @@ describe('the leading tab hub', () => {
     hub.heard_({ t: 'token', ask: 'q1', reason: 'refresh', not: 'T1' });
     client.state = 'forbidden';
     client.emit('auth-error', new AuthError('inactive user', { code: 'forbidden', cause: () => 1 }));
-    expect(of('token-fail')).toEqual([{ t: 'token-fail', ask: 'q1', message: 'inactive user', code: 'forbidden' }]);
+    // No `cause` key at all: the follower's AuthError then has no cause either.
+    expect(of('token-fail')).toStrictEqual([{ t: 'token-fail', ask: 'q1', message: 'inactive user', code: 'forbidden' }]);
     expect(of('close')).toEqual([{ t: 'close', to: ['A'], code: 4403, reason: 'inactive user' }]);
   });
 
@@ -405,12 +409,52 @@ describe('the leading tab hub', () => {
     expect(of('up')).toEqual([]);
     client.move('unauthenticated');
     client.move('connecting');
+    expect(of('up')).toEqual([]); // not up while it only connects
     client.move('ready');
     client.move('reconnecting');
     client.move('ready');
     client.move('forbidden');
     client.move('ready');
     expect(of('up')).toHaveLength(2);
+  });
+
+  it('ignores the frames of a real socket it no longer taps, and binary frames of the one it does', () => {
+    const { follower, say, framesTo, hub, real, signIn } = setup();
+    signIn();
+    follower('A');
+    say('A', { type: 'auth', token: 'T1' });
+    say('A', { type: 'req', id: 'r1', action: 'chat.send', payload: {} });
+    const event = { type: 'event', name: 'chat.message', data: { text: 'hi' } };
+    real.dispatchEvent(new MessageEvent('message', { data: Buffer.from(JSON.stringify(event)) }));
+    const next = new FakeReal();
+    hub.tap_(next); // the leader's client reconnected on a new socket
+    real.message(event);
+    real.message({ type: 'res', id: 'r1', ok: true, data: 1 });
+    expect(framesTo('A').map((f) => f.type)).toEqual(['auth.ok']);
+  });
+
+  it('signs a follower held while the leader reconnects in with the new session, and then serves it', () => {
+    const { follower, say, framesTo, hub, signIn } = setup();
+    signIn('T1');
+    const again = new FakeReal();
+    hub.tap_(again); // a new socket, not signed in yet
+    follower('B');
+    say('B', { type: 'auth', token: 'T1' });
+    expect(framesTo('B')).toEqual([{ type: 'pong' }]);
+    again.send(JSON.stringify({ type: 'auth', token: 'T2' }));
+    again.message(authOk({ perms: { version: 1, grants: ['*'] } }));
+    expect(framesTo('B').at(-1)).toEqual(authOk());
+    say('B', { type: 'req', id: 'rb', action: 'chat.send', payload: {} });
+    expect(again.sent.at(-1)).toContain('"rb"');
+    again.message({ type: 'event', name: 'chat.message', data: {} });
+    expect(framesTo('B').at(-1)).toEqual({ type: 'event', name: 'chat.message', data: {} });
+  });
+
+  it('answers only token questions: other messages on the channel get no answer from the hub', () => {
+    const { hub, posted, signIn } = setup();
+    signIn();
+    for (const message of [{ t: 'leader', leader: 'X' }, { t: 'up' }, { t: 'token-ok', ask: 'q', token: 'T' }, { t: 'opened', socket: 'Z', leader: 'X' }] as TabMessage[]) hub.heard_(message);
+    expect(posted).toEqual([]);
   });
 
   it('starts out signed out when its client is', () => {

@@ -49,6 +49,15 @@ describe('a follower tab socket', () => {
     expect(types(events)).toEqual(['open']);
   });
 
+  it('opens only on an acceptance: another message naming its id (its own open, a send, a bye) leaves it connecting', () => {
+    const { socket, events } = open();
+    socket.heard_({ t: 'open', socket: socket.id_ });
+    socket.heard_({ t: 'send', socket: socket.id_, data: '{}' });
+    socket.heard_({ t: 'bye', socket: socket.id_ });
+    expect(socket.readyState).toBe(0);
+    expect(events).toEqual([]);
+  });
+
   it('opens once: a second acceptance (from another leader) changes nothing', () => {
     const { socket, events } = open();
     accept(socket, 'L1');
