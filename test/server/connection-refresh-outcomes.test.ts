@@ -30,9 +30,10 @@ describe('signing in and refreshing', () => {
     });
     const client = await started.open();
     client.send({ type: 'auth', token: 't' });
-    await vi.waitFor(() => expect(started.logs.some((log) => log.event === 'ws.open')).toBe(true));
+    // Longer than waitFor's 1 s: on a loaded machine (the whole suite, or Stryker) the close took longer.
+    await vi.waitFor(() => expect(started.logs.some((log) => log.event === 'ws.open')).toBe(true), { timeout: 5_000 });
     client.close();
-    await vi.waitFor(() => expect(started.logs.some((log) => log.event === 'ws.close')).toBe(true));
+    await vi.waitFor(() => expect(started.logs.some((log) => log.event === 'ws.close')).toBe(true), { timeout: 5_000 });
     verified();
     await new Promise((resolve) => setImmediate(resolve));
     expect(started.logs.map((log) => log.event)).toEqual(['ws.open', 'ws.close']);
