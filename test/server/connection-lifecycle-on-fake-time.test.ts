@@ -6,7 +6,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { memoryKeys } from 'permsocket/server';
-import { fakeConnection, nextTurn } from './connection-fake-ws';
+import { accept, acceptSignedIn, nextTurn } from './connection-socket-double';
 
 beforeEach(() => {
   vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
@@ -25,17 +25,15 @@ async function settled(promise: Promise<unknown>): Promise<boolean> {
 
 describe('shutdown', () => {
   it('closes with 1001 and logs ws.closing with its reason', async () => {
-    const { ws, live, logs, signIn } = fakeConnection();
-    await signIn();
+    const { ws, live, logs } = await acceptSignedIn();
     void live.shutdown(1000);
     await nextTurn();
-    expect(ws.closes).toEqual([[1001, '']]);
-    expect(logs).toContainEqual({ event: 'ws.closing', fields: { user: 'alice', ip: '10.0.0.7', code: 1001, reason: 'server shutting down', connection: expect.any(String) } });
+    expect(ws.closes).toEqual([{ code: 1001, reason: '' }]);
+    expect(logs).toContainEqual({ event: 'ws.closing', fields: { user: 'alice', ip: '127.0.0.1', code: 1001, reason: 'server shutting down', connection: expect.any(String) } });
   });
 
   it('terminates a peer that never answers the close after 2 s, and resolves 100 ms later even when no close is reported', async () => {
-    const { ws, live, signIn } = fakeConnection();
-    await signIn();
+    const { ws, live } = await acceptSignedIn();
     const done = live.shutdown(1000);
     await vi.advanceTimersByTimeAsync(1999);
     expect(ws.terminated).toBe(0);
@@ -48,29 +46,26 @@ describe('shutdown', () => {
   });
 
   it('resolves as soon as the socket reports its close', async () => {
-    const { ws, live, signIn } = fakeConnection();
-    await signIn();
+    const { ws, live } = await acceptSignedIn();
     const done = live.shutdown(1000);
     await nextTurn();
-    ws.reportClose(1001);
+    ws.leave(1001);
     expect(await settled(done)).toBe(true);
   });
 
   it('ends at once, closing nothing, when the peer left while shutdown waited for its request', async () => {
-    const { ws, live, gates, signIn } = fakeConnection();
-    await signIn();
+    const { ws, live, gates } = await acceptSignedIn();
     ws.receive({ type: 'req', id: 's', action: 'note.slow', payload: { ms: 0 } });
     await vi.waitFor(() => expect(gates).toHaveLength(1));
     const done = live.shutdown(60_000);
-    ws.reportClose(1000);
+    ws.leave(1000);
     gates[0]!();
     expect(await settled(done)).toBe(true);
     expect(ws.closes).toEqual([]);
   });
 
   it('waits for every request in flight, not just the first to finish, before it closes', async () => {
-    const { ws, live, gates, signIn } = fakeConnection();
-    await signIn();
+    const { ws, live, gates } = await acceptSignedIn();
     ws.receive({ type: 'req', id: 'a', action: 'note.slow', payload: { ms: 0 } });
     ws.receive({ type: 'req', id: 'b', action: 'note.slow', payload: { ms: 0 } });
     await vi.waitFor(() => expect(gates).toHaveLength(2));
@@ -80,19 +75,20 @@ describe('shutdown', () => {
     expect(ws.closes).toEqual([]);
     gates[1]!();
     await nextTurn();
-    expect(ws.sent.filter((frame) => frame.type === 'res').map((frame) => frame.id)).toEqual(['a', 'b']);
-    expect(ws.closes).toEqual([[1001, '']]);
+    expect(ws.frames('res').map((frame) => frame.id)).toEqual(['a', 'b']);
+    expect(ws.closes).toEqual([{ code: 1001, reason: '' }]);
   });
 
   it("aborts a handler still running at the end of the grace with the reason 'the server is shutting down'", async () => {
     const reasons: string[] = [];
-    const { ws, live, signIn } = fakeConnection({
-      handlers: {
+    const { ws, live } = await acceptSignedIn({
+      settings: {
+        handlers: {
         'note.wait': (_payload: unknown, { signal }: { signal: AbortSignal }) =>
-          new Promise((resolve) => signal.addEventListener('abort', () => (reasons.push((signal.reason as Error).message), resolve({ aborted: true })))),
+            new Promise((resolve) => signal.addEventListener('abort', () => (reasons.push((signal.reason as Error).message), resolve({ aborted: true })))),
+        },
       },
     });
-    await signIn();
     ws.receive({ type: 'req', id: 'w', action: 'note.wait', payload: null });
     await nextTurn();
     void live.shutdown(50);
@@ -103,25 +99,25 @@ describe('shutdown', () => {
 
 describe('liveness', () => {
   it('pings a live peer, and terminates one that did not answer since, logging ws.idle even before auth', async () => {
-    const { ws, live, logs } = fakeConnection();
+    const { ws, live, logs } = accept();
     live.checkAlive();
     expect(ws.pings).toBe(1);
     live.checkAlive();
     expect(ws.terminated).toBe(1);
-    expect(logs).toContainEqual({ event: 'ws.idle', fields: { user: undefined, ip: '10.0.0.7', connection: expect.any(String) } });
+    expect(logs).toContainEqual({ event: 'ws.idle', fields: { user: undefined, ip: '127.0.0.1', connection: expect.any(String) } });
   });
 
   it('does not ping a connection whose socket already closed', async () => {
-    const { ws, live } = fakeConnection();
-    ws.reportClose(1006);
+    const { ws, live } = accept();
+    ws.leave(1006);
     live.checkAlive();
     expect(ws.pings).toBe(0);
   });
 
   it('neither terminates nor logs as idle a silent connection whose socket closed since the ping', async () => {
-    const { ws, live, logs } = fakeConnection();
+    const { ws, live, logs } = accept();
     live.checkAlive();
-    ws.reportClose(1006);
+    ws.leave(1006);
     live.dropIfSilent();
     live.checkAlive();
     expect(ws.pings).toBe(1);
@@ -132,7 +128,7 @@ describe('liveness', () => {
 
 describe('before auth.ok', () => {
   it('sends neither perms nor events to a connection that has not signed in', async () => {
-    const { ws, live } = fakeConnection();
+    const { ws, live } = accept();
     const permissions = { version: 2, grants: ['notes.view_note'], set: undefined as never };
     live.applyPermissions(permissions);
     live.sendEvent(permissions, '{"type":"event","name":"system.notice","data":{"text":"hi"}}');
@@ -140,12 +136,11 @@ describe('before auth.ok', () => {
   });
 
   it('sends both once signed in', async () => {
-    const { ws, live, signIn } = fakeConnection();
-    await signIn();
+    const { ws, live } = await acceptSignedIn();
     const permissions = { version: 2, grants: ['notes.view_note'], set: undefined as never };
     live.applyPermissions(permissions);
     live.sendEvent(permissions, '{"type":"event","name":"system.notice","data":{"text":"hi"}}');
-    expect(ws.sent.map((frame) => frame.type)).toEqual(['auth.ok', 'perms', 'event']);
+    expect(ws.all().map((frame) => frame.type)).toEqual(['auth.ok', 'perms', 'event']);
   });
 });
 
@@ -154,23 +149,21 @@ describe('corking', () => {
     ['without a key', undefined],
     ['with a key', 'k1'],
   ])('writes the answer of a lone request %s at once, without corking the socket', async (_, key) => {
-    const { ws, corks, signIn } = fakeConnection({ keys: memoryKeys() });
-    await signIn();
-    const before = corks();
+    const { ws, tcp } = await acceptSignedIn({ settings: { keys: memoryKeys() } });
+    const before = tcp.corks;
     ws.receive({ type: 'req', id: 'r', action: 'note.nothing', payload: null, ...(key ? { key } : {}) });
-    await vi.waitFor(() => expect(ws.sent.at(-1)).toMatchObject({ type: 'res', id: 'r' }));
-    expect(corks()).toBe(before);
+    await vi.waitFor(() => expect(ws.all().at(-1)).toMatchObject({ type: 'res', id: 'r' }));
+    expect(tcp.corks).toBe(before);
   });
 
   it.each([
     ['without keys', undefined],
     ['with keys', ['k1', 'k2']],
   ])('corks the socket for two requests %s answered in the same turn', async (_, keys) => {
-    const { ws, corks, signIn } = fakeConnection({ keys: memoryKeys() });
-    await signIn();
-    const before = corks();
+    const { ws, tcp } = await acceptSignedIn({ settings: { keys: memoryKeys() } });
+    const before = tcp.corks;
     for (const [i, id] of ['a', 'b'].entries()) ws.receive({ type: 'req', id, action: 'note.nothing', payload: null, ...(keys ? { key: keys[i] } : {}) });
-    await vi.waitFor(() => expect(ws.sent.filter((frame) => frame.type === 'res')).toHaveLength(2));
-    expect(corks()).toBe(before + 1);
+    await vi.waitFor(() => expect(ws.frames('res')).toHaveLength(2));
+    expect(tcp.corks).toBe(before + 1);
   });
 });

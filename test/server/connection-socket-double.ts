@@ -1,7 +1,9 @@
 /**
  * One connection of the engine on a stand-in socket, for what a real socket cannot show a test
  * deterministically: when the TCP socket is corked around a write, the exact millisecond a timer
- * closes or drops it (under fake time), and a backlog of a chosen size. The connection is the
+ * closes or drops it (under fake time), a peer that never finishes the close handshake, a close
+ * that lands while shutdown waits, and a backlog of a chosen size. (The one stand-in: a second,
+ * connection-fake-ws.ts, was folded into it.) The connection is the
  * engine's own (acceptConnection), with the test app's contract and a real permissions cache.
  */
 import { EventEmitter } from 'node:events';
@@ -70,9 +72,13 @@ export class WebSocketDouble extends EventEmitter {
     this.readyState = 3;
     this.emit('close', code, Buffer.from(''));
   }
+  /** Every frame sent, parsed, in order. */
+  all(): Record<string, any>[] {
+    return this.sent.map((entry) => JSON.parse(entry.text) as Record<string, any>);
+  }
   /** Parsed frames of one type, in order. */
   frames(type: string): Record<string, any>[] {
-    return this.sent.map((entry) => JSON.parse(entry.text) as Record<string, any>).filter((frame) => frame.type === type);
+    return this.all().filter((frame) => frame.type === type);
   }
 }
 
@@ -85,6 +91,8 @@ export interface Accepted {
   logs: { event: string; fields: LogFields }[];
   ready: LiveConnection[];
   loads: number;
+  /** Resolvers of the `note.slow` handlers in progress. */
+  gates: (() => void)[];
 }
 
 /** Options of {@link accept}: the hooks and limits a test changes. */
@@ -93,6 +101,8 @@ export interface AcceptOptions {
   loadPermissions?: (user: { id: string; name: string }) => PermissionSnapshot | Promise<PermissionSnapshot>;
   authTimeout?: number;
   maxBufferedBytes?: number;
+  /** Settings that replace the defaults outright (handlers, keys, ...). */
+  settings?: Partial<ConnectionSettings>;
 }
 
 /** Accepts one connection on fresh doubles. Default token: any string signs in as alice for 300 s. */
@@ -102,10 +112,15 @@ export function accept(options: AcceptOptions = {}): Accepted {
   const logs: Accepted['logs'] = [];
   const ready: LiveConnection[] = [];
   const loadPermissions = options.loadPermissions ?? (() => ({ version: 1, grants: ['notes.add_note'] }));
-  const accepted = { ws, tcp, logs, ready, loads: 0 } as Accepted;
+  const gates: (() => void)[] = [];
+  const accepted = { ws, tcp, logs, ready, loads: 0, gates } as Accepted;
   const settings: ConnectionSettings = {
     contract,
-    handlers: { 'note.nothing': () => null, 'note.add': (note) => note },
+    handlers: {
+      'note.nothing': () => null,
+      'note.add': (note) => note,
+      'note.slow': () => new Promise((resolve) => gates.push(() => resolve({ done: true }))),
+    },
     authenticate: options.authenticate ?? (() => ({ user: { id: '1', name: 'alice' }, exp: Math.floor(Date.now() / 1000) + 300 })),
     permissions: createPermissionsCache((user) => {
       accepted.loads++;
@@ -118,6 +133,7 @@ export function accept(options: AcceptOptions = {}): Accepted {
     log: (event, fields) => logs.push({ event, fields }),
     onReady: (connection) => ready.push(connection),
     onClosed: () => {},
+    ...options.settings,
   };
   accepted.settings = settings;
   accepted.live = acceptConnection(ws as unknown as WebSocket, { socket: tcp } as unknown as IncomingMessage, settings);
