@@ -252,12 +252,15 @@ const fieldsOf = new Map<string, string[]>();
 function checkTemplateFields(definition: ActionDefinition<any, unknown, unknown>, value: unknown): PayloadCheck {
   const template = definition.resourceTemplate;
   if (template === undefined) return { ok: true, value };
-  const fields = typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : undefined;
+  // null is an object too; `fields &&` below keeps it from Object.hasOwn.
+  const fields = typeof value === 'object' ? (value as Record<string, unknown> | null) : undefined;
   let names = fieldsOf.get(template);
+  // Stryker disable next-line ConditionalExpression: a cache; parsing the template again gives the same names
   if (!names) fieldsOf.set(template, (names = templateFields(template)));
   for (const name of names) {
     const field = fields && Object.hasOwn(fields, name) ? fields[name] : undefined;
-    if (typeof field !== 'string' && !(typeof field === 'number' && Number.isFinite(field))) {
+    // Number.isFinite is false for anything but a finite number (it does not coerce).
+    if (typeof field !== 'string' && !Number.isFinite(field)) {
       return { ok: false, message: `expected '${name}' (of the resource ${template}) to be a string or a number` };
     }
   }

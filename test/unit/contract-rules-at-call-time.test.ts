@@ -60,10 +60,17 @@ describe('the fields a template reads, checked before the permission', () => {
     ['infinite', { room: Number.POSITIVE_INFINITY }],
     ['a boolean', { room: true }],
     ['an object', { room: {} }],
+    ['an array holding one number', { room: [7] }],
     ['in a payload that is null', null],
     ['in a payload that is a string', 'room'],
   ])('refuse a field that is %s, naming it and the template', (_, payload) => {
     expect(validatePayload(definition(), payload)).toEqual({ ok: false, message: "expected 'room' (of the resource room:{room}) to be a string or a number" });
+  });
+
+  it('refuse a payload that is a string, although a string has a length, for a template that reads length', () => {
+    const reader = action({ permission: 'chat.view_message', resource: 'room:{length}' });
+    expect(validatePayload(reader, 'general')).toEqual({ ok: false, message: "expected 'length' (of the resource room:{length}) to be a string or a number" });
+    expect(validatePayload(reader, { length: 7 })).toEqual({ ok: true, value: { length: 7 } });
   });
 
   it('check a payload without a template not at all', () => {
@@ -73,4 +80,19 @@ describe('the fields a template reads, checked before the permission', () => {
 
 it('declares a result type with an empty object', () => {
   expect(returns()).toEqual({});
+});
+
+describe('a payload refused by its schema', () => {
+  const refusing = (issues: { message: string; path?: PropertyKey[] }[]) => ({
+    '~standard': { version: 1 as const, vendor: 'test', validate: () => ({ issues }) },
+  });
+
+  it('is described by its first issue alone when the issue has no path', () => {
+    const definition = action({ permission: null, payload: refusing([{ message: 'expected an object' }, { message: 'second' }]) });
+    expect(validatePayload(definition, 1)).toEqual({ ok: false, message: 'expected an object' });
+  });
+
+  it('says the schema refused it when the schema names no issue', () => {
+    expect(validatePayload(action({ permission: null, payload: refusing([]) }), 1)).toEqual({ ok: false, message: 'the payload was refused by its schema' });
+  });
 });
