@@ -48,9 +48,46 @@ describe('contractToJson', () => {
     expect(() => contractToJson(contract)).toThrow('action "a.b": its payload schema does not implement Standard JSON Schema');
   });
 
-  it('refuses a schema zod cannot express as JSON Schema, saying why', () => {
+  it('refuses a schema zod cannot express as JSON Schema, saying why, with zod\'s error as the cause', () => {
     const contract = defineContract({ actions: { 'a.b': action({ payload: z.object({ when: z.date() }), permission: null }) } });
     expect(() => contractToJson(contract)).toThrow(/^action "a\.b": its payload schema has no JSON Schema form \(/);
+    const error = (() => {
+      try {
+        contractToJson(contract);
+      } catch (thrown) {
+        return thrown as Error;
+      }
+    })();
+    expect(error?.name).toBe('ContractExportError');
+    expect(error?.cause).toBeInstanceOf(Error);
+    expect(error?.message).toContain(`(${(error?.cause as Error).message})`);
+  });
+
+  it('refuses a schema whose jsonSchema has no input converter', () => {
+    const outputOnly = { '~standard': { version: 1 as const, vendor: 'x', validate: (value: unknown) => ({ value }), jsonSchema: { output: () => ({}) } } };
+    const contract = defineContract({ actions: { 'a.b': action({ payload: outputOnly as never, permission: null }) } });
+    expect(() => contractToJson(contract)).toThrow('action "a.b": its payload schema does not implement Standard JSON Schema');
+  });
+
+  it('asks the schema for its input JSON Schema in draft 2020-12', () => {
+    const asked: unknown[] = [];
+    const recorder = {
+      '~standard': {
+        version: 1 as const,
+        vendor: 'x',
+        validate: (value: unknown) => ({ value }),
+        jsonSchema: { input: (options: unknown) => (asked.push(options), { type: 'object' }), output: () => ({}) },
+      },
+    };
+    const contract = defineContract({ actions: { 'a.b': action({ payload: recorder as never, permission: null }) } });
+    expect(contractToJson(contract).actions['a.b']?.payload).toEqual({ type: 'object' });
+    expect(asked).toEqual([{ target: 'draft-2020-12' }]);
+  });
+
+  it('refuses a hand-written contract whose payload is no Standard Schema with the same clear error', () => {
+    // Not made by action(), as a module handed to `permsocket export-contract` may hold.
+    const handWritten = { actions: { 'a.b': { permission: null, idempotent: false, payload: { type: 'object' } } }, events: {} };
+    expect(() => contractToJson(handWritten as never)).toThrow('action "a.b": its payload schema does not implement Standard JSON Schema');
   });
 
   it('counts text length in code points in the exported schema, as the TypeScript check does', () => {
