@@ -18,6 +18,9 @@ export default defineConfig({
     projects: projects
       .filter((project) => MUTATION_PROJECTS.has(project.test?.name as string))
       // Instrumented code with per-test coverage runs several times slower, on a shared machine.
-      .map((project) => ({ ...project, test: { ...project.test, testTimeout: 30_000 } })),
+      // isolate: false shares one module cache among a run's test files (the whole suite: 17 s
+      // against 110 s isolated). Static mutants are still tested: the runner starts each mutant's
+      // run in a fresh worker thread, so module-level code runs again under that mutant.
+      .map((project) => ({ ...project, test: { ...project.test, testTimeout: 30_000, isolate: false } })),
   },
 });
