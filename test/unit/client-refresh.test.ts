@@ -122,6 +122,7 @@ describe('refreshing the token', () => {
     await tick(241_000);
     expect(server.connections).toHaveLength(2);
     expect(server.connections[0]!.frames.some((f) => f.type === 'auth.refresh')).toBe(false);
+    expect(server.connections[0]!.closedByClient).toEqual({ code: 1000, reason: 'another user signed in' });
   });
 
   it('forgets the old user while it switches to another, and sends a request made meanwhile as the new one', async () => {

@@ -37,6 +37,8 @@ export interface FakeConnection {
   sendRaw(data: string | ArrayBuffer): void;
   close(code: number, reason?: string): void;
   readonly closed: { code: number; reason: string } | null;
+  /** The code and reason of the client's own close of this socket, once it closed it. */
+  readonly closedByClient: { code: number; reason: string } | null;
 }
 
 export interface ServerScript {
@@ -79,6 +81,7 @@ export function createFakeServer() {
       const frames: ClientFrame[] = [];
       const raw: string[] = [];
       let closed: { code: number; reason: string } | null = null;
+      let closedByClient: { code: number; reason: string } | null = null;
       const connection: FakeConnection = {
         url: client.url.href,
         protocols: info.protocols,
@@ -94,8 +97,14 @@ export function createFakeServer() {
         get closed() {
           return closed;
         },
+        get closedByClient() {
+          return closedByClient;
+        },
       };
       connections.push(connection);
+      client.addEventListener('close', (event) => {
+        if (!closed) closedByClient = { code: event.code, reason: event.reason };
+      });
       client.addEventListener('message', (event) => {
         const text = String(event.data);
         raw.push(text);
