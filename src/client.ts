@@ -83,10 +83,10 @@ export function createClient<C extends Contract>(options: ClientOptions<C>): Cli
     lastServerError = null;
     return url;
   }
-  function failed(error: unknown): boolean {
-    if (isAuthError(error)) return stop('unauthenticated', asAuthError(error)), false;
+  // What the connection does next it decides itself: a stop here (or in a listener) ends the run.
+  function failed(error: unknown): void {
+    if (isAuthError(error)) return stop('unauthenticated', asAuthError(error));
     emit('error', asPermsocketError(error, 'could not get a token or URL to connect with'));
-    return true;
   }
 
   function onOpen() {
@@ -135,6 +135,7 @@ export function createClient<C extends Contract>(options: ClientOptions<C>): Cli
     connection.stable_();
     connection.move_('ready');
     for (const next of [() => emit('permissions', permissions), () => session.user_ && emit('ready', { user: session.user_, permissions }), requests.flush_]) {
+      // Stryker disable next-line ConditionalExpression: equivalent: a listener's stop leaves no user (so no ready) and no request to flush, and a run it starts has neither before its own auth.ok
       if (run !== connection.run_) return;
       next();
     }
@@ -144,7 +145,9 @@ export function createClient<C extends Contract>(options: ClientOptions<C>): Cli
     const run = connection.run_;
     if (connection.state_ !== 'ready') return;
     const decision = await session.refresh_();
-    if (run !== connection.run_ || connection.state_ !== 'ready') return;
+    if (connection.state_ !== 'ready') return;
+    // Stryker disable next-line ConditionalExpression: equivalent once ready: a run started meanwhile is ready only after its own auth.ok, and session.refresh_ answers wait for an older session
+    if (run !== connection.run_) return;
     if (decision.do === 'send') return send(decision.frame), liveness.expect_();
     if (decision.do === 'stop') return stop('unauthenticated', decision.error);
     if (decision.do === 'switch-user') return replace((1000 satisfies typeof CloseCode.Normal), 'another user signed in', true);
@@ -159,7 +162,8 @@ export function createClient<C extends Contract>(options: ClientOptions<C>): Cli
     if (run !== connection.run_) return;
     if (switchUser) session.forgetUser_();
     lost({ code, reason, opened_: true, requested_: true }, switchUser);
-    if (switchUser && run === connection.run_ && permissions !== EMPTY_PERMISSIONS) setPermissions(EMPTY_PERMISSIONS);
+    // A stop meanwhile (a listener's, or another run) has emptied them already.
+    if (switchUser && permissions !== EMPTY_PERMISSIONS) setPermissions(EMPTY_PERMISSIONS);
   }
 
   function onClose(info: CloseInfo) {

@@ -54,11 +54,12 @@ export interface Connection {
   now_(): void;
   /**
    * The URL provider partysocket awaits before every attempt: it waits out the backoff, then
-   * `prepare` fetches the token and the URL. A failure goes to `failed`, which reports it and
-   * returns whether to retry with backoff. When the run ends meanwhile the new run is served,
-   * and a stopped client gets '' (partysocket, closed, opens nothing with it).
+   * `prepare` fetches the token and the URL. A failure goes to `failed`, which reports it or
+   * stops the client; when the run goes on after it, the next attempt waits out the backoff. When
+   * the run ends meanwhile the new run is served, and a stopped client gets '' (partysocket,
+   * closed, opens nothing with it).
    */
-  urlProvider_(prepare: () => Promise<string>, failed: (error: unknown) => boolean): () => Promise<string>;
+  urlProvider_(prepare: () => Promise<string>, failed: (error: unknown) => void): () => Promise<string>;
   /** The client is ready: the attempt counter starts again after a stable period. */
   stable_(): void;
   /**
@@ -159,10 +160,13 @@ export function createConnection(options: ConnectionOptions): Connection {
               if (at === run) return url;
             }
           } catch (error) {
-            // `failed` may stop the client (or a listener it calls may, and connect() again): check the run after it too.
-            if (at === run && failed(error) && at === run) {
-              backOff();
-              move('reconnecting');
+            if (at === run) {
+              failed(error);
+              // `failed` may stop the client (or a listener it calls may, and connect() again).
+              if (at === run) {
+                backOff();
+                move('reconnecting');
+              }
             }
           }
           // Stopped: partysocket sees its close() and opens nothing. Started again: serve the new run.

@@ -90,13 +90,13 @@ describe('malformed frames', () => {
     expect(errors[0]).toContain(`"perms" expects 'grants' to be an array of strings, got number`);
   });
 
-  it('drops a binary frame with a ProtocolError', async () => {
+  it('drops a binary frame with a ProtocolError that says it expected text', async () => {
     const errors: string[] = [];
-    const { client } = start({ on: { error: (e) => errors.push(e.name) } });
+    const { client } = start({ on: { error: (e) => errors.push(`${e.name}: ${e.message}`) } });
     await tick(10);
     server.last.sendRaw(new ArrayBuffer(4));
     await tick(10);
-    expect(errors).toEqual(['ProtocolError']);
+    expect(errors).toEqual(['ProtocolError: expected a text frame, got binary data']);
     expect(client.state).toBe('ready');
   });
 

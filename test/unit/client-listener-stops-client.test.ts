@@ -58,6 +58,44 @@ describe('a listener that closes the client', () => {
     expect(states).toEqual(['connecting', 'closed', 'connecting', 'authenticating', 'ready']);
   });
 
+  it('gets a fresh attempt at once when a close listener closes and connects it again after a ping went unanswered', async () => {
+    server.script({ onPing: (connection) => (connection === server.connections[0] ? null : { type: 'pong' }) });
+    let restarted = false;
+    const restart = () => {
+      if (restarted) return;
+      restarted = true;
+      client.close();
+      client.connect();
+    };
+    const { client, states } = start({ ping: { interval: 1_000, timeout: 500 }, retry: { minDelay: 60_000, maxDelay: 60_000 }, on: { close: restart } });
+    await tick(10);
+    await tick(1_600);
+    expect(server.connections[0]!.closedByClient?.code).toBe(4000);
+    await tick(10);
+    expect(server.connections).toHaveLength(2);
+    expect(client.state).toBe('ready');
+    expect(states).toEqual(['connecting', 'authenticating', 'ready', 'closed', 'connecting', 'authenticating', 'ready']);
+  });
+
+  it('empties the permissions once when it closes it from the reconnecting state of a switch to another user', async () => {
+    let sub = '1';
+    let serial = 0;
+    const getToken = vi.fn(async () => jwt({ sub, exp: nowSeconds() + 300, name: `t${++serial}` }));
+    const emptied: number[] = [];
+    const { client } = start({
+      getToken,
+      on: {
+        state: (state) => void (state === 'reconnecting' && client.close()),
+        permissions: (permissions) => void (permissions.grants.length === 0 && emptied.push(permissions.version)),
+      },
+    });
+    await tick(10);
+    sub = '2';
+    await tick(241_000);
+    expect(client.state).toBe('closed');
+    expect(emptied).toHaveLength(1);
+  });
+
   it('does not reconnect when it closes it from the close event of a dropped socket', async () => {
     const { client, states } = start({ retry: { minDelay: 100, maxDelay: 100 }, on: { close: () => client.close() } });
     await tick(10);
@@ -66,5 +104,26 @@ describe('a listener that closes the client', () => {
     expect(client.state).toBe('closed');
     expect(states).toEqual(['connecting', 'authenticating', 'ready', 'closed']);
     expect(server.connections).toHaveLength(1);
+  });
+
+  it('emits no ready and sends no waiting request when a permissions listener closes it as it signs in', async () => {
+    let closeOnPermissions = true;
+    const events: string[] = [];
+    const { client } = start({
+      on: {
+        permissions: () => {
+          events.push('permissions');
+          if (closeOnPermissions) client.close();
+        },
+        ready: () => void events.push('ready'),
+      },
+    });
+    const waiting = client.request('chat.history', { room: 'general' }).catch((error: unknown) => error);
+    await tick(10);
+    closeOnPermissions = false;
+    expect(client.state).toBe('closed');
+    expect(events).toEqual(['permissions', 'permissions']);
+    expect(server.last.frames.map((frame) => frame.type)).toEqual(['auth']);
+    expect(await waiting).toMatchObject({ name: 'ConnectionLostError' });
   });
 });

@@ -35,6 +35,48 @@ describe('the permission snapshot', () => {
     expect(seen).toEqual([5]);
   });
 
+  it('applies no perms push that comes before the auth.ok saying whose grants they are', async () => {
+    let accept: (() => void) | undefined;
+    server.script({
+      onAuth: (token, connection) => {
+        connection.send({ type: 'perms', version: 7, grants: ['*'] });
+        accept = () => connection.send(authOk(token, grantsOf(2, ['chat.view_message'])));
+      },
+    });
+    const seen: number[] = [];
+    const { client } = start({ on: { permissions: (p) => seen.push(p.version) } });
+    await tick(10);
+    expect(client.state).toBe('authenticating');
+    expect(client.permissions.grants).toEqual([]);
+    expect(seen).toEqual([]);
+    accept?.();
+    await tick(10);
+    expect(client.permissions).toMatchObject({ version: 2, grants: ['chat.view_message'] });
+    expect(seen).toEqual([2]);
+  });
+
+  it('keeps the grants while it reconnects after a ping went unanswered, as the user is the same', async () => {
+    server.script({ onAuth: (token) => authOk(token, grantsOf(3, ['chat.view_message'])), onPing: (connection) => (connection === server.connections[0] ? null : { type: 'pong' }) });
+    const seen: number[] = [];
+    const { client } = start({ ping: { interval: 1_000, timeout: 500 }, retry: { minDelay: 60_000, maxDelay: 60_000 }, on: { permissions: (p) => seen.push(p.version) } });
+    await tick(10);
+    await tick(2_000);
+    expect(server.connections[0]!.closedByClient?.code).toBe(4000);
+    expect(client.state).toBe('reconnecting');
+    expect(client.permissions).toMatchObject({ version: 3, grants: ['chat.view_message'] });
+    expect(client.can('chat.history', { room: 'general' })).toBe(true);
+    expect(seen).toEqual([3]);
+  });
+
+  it('tells debug it dropped the socket itself with 4000 and reconnects', async () => {
+    server.script({ onPing: () => null });
+    const closes: unknown[] = [];
+    start({ ping: { interval: 1_000, timeout: 500 }, retry: { minDelay: 60_000, maxDelay: 60_000 }, debug: (entry) => void (entry.kind === 'close' && closes.push(entry)) });
+    await tick(10);
+    await tick(1_600);
+    expect(closes).toEqual([{ kind: 'close', code: 4000, decision: 'reconnect' }]);
+  });
+
   it('lets a UI re-render through subscribe when permissions, state or the user change', async () => {
     const { client } = start();
     let renders = 0;

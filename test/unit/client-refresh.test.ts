@@ -113,6 +113,26 @@ describe('refreshing the token', () => {
     expect(server.last.frames.some((f) => f.type === 'auth.refresh')).toBe(false);
   });
 
+  it('sends no auth.refresh, not even to debug, for a refreshed token that arrives after the socket dropped', async () => {
+    let release: (() => void) | undefined;
+    const getToken = vi.fn(async ({ reason }: { reason: string }) => {
+      if (reason === 'refresh') await new Promise<void>((resolve) => (release = resolve));
+      return tokenFor(300);
+    });
+    const out: string[] = [];
+    const { client } = start({ getToken, retry: { minDelay: 60_000, maxDelay: 60_000 }, debug: (entry) => void (entry.kind === 'frame' && entry.direction === 'out' && out.push(entry.type)) });
+    await tick(10);
+    await tick(241_000);
+    expect(release).toBeDefined();
+    server.last.close(1006);
+    await tick(10);
+    expect(client.state).toBe('reconnecting');
+    release?.();
+    await tick(10);
+    expect(out).not.toContain('auth.refresh');
+    expect(server.connections[0]!.frames.some((f) => f.type === 'auth.refresh')).toBe(false);
+  });
+
   it('starts a new connection when getToken returns a token of another user', async () => {
     let sub = '1';
     const getToken = vi.fn(async () => tokenFor(300, sub));

@@ -48,6 +48,8 @@ export interface ServerScript {
   onRequest?(frame: Extract<ClientFrame, { type: 'req' }>, connection: FakeConnection): ServerFrame | null | void;
   /** Answer to `auth.refresh`. */
   onRefresh?(token: string, connection: FakeConnection): ServerFrame | null | void;
+  /** Answer to `ping`; by default a `pong` (return null to stay silent). */
+  onPing?(connection: FakeConnection): ServerFrame | null | void;
 }
 
 export const grantsOf = (version: number, grants: string[]) => ({ version, grants });
@@ -113,7 +115,7 @@ export function createFakeServer() {
         let answer: ServerFrame | null | void = undefined;
         if (frame.type === 'auth') answer = script.onAuth ? script.onAuth(frame.token, connection) : authOk(frame.token);
         else if (frame.type === 'auth.refresh') answer = script.onRefresh ? script.onRefresh(frame.token, connection) : authOk(frame.token);
-        else if (frame.type === 'ping') answer = { type: 'pong' };
+        else if (frame.type === 'ping') answer = script.onPing ? script.onPing(connection) : { type: 'pong' };
         else if (frame.type === 'req') {
           answer = script.onRequest
             ? script.onRequest(frame, connection)
