@@ -36,9 +36,11 @@ describe('error messages', () => {
   it('give the limit of a full offline queue', async () => {
     const { client } = start({ maxQueued: 3 });
     for (let i = 0; i < 3; i++) void client.request('chat.history', { room: 'general' }).catch(() => {});
-    const message = messageOf(await client.request('chat.history', { room: 'general' }).catch((e: unknown) => e));
+    const error = await client.request('chat.history', { room: 'general' }).catch((e: unknown) => e);
+    const message = messageOf(error);
     expect(message).toContain('3');
     expect(message).toMatch(/queue/);
+    expect(error).toMatchObject({ name: 'QueueFullError', code: 'queue_full', limit: 3 });
   });
 
   it('say why a request lost in a drop was not re-sent: not idempotent', async () => {

@@ -24,6 +24,8 @@ describe('request keys in the protocol', () => {
     const key = 'k'.repeat(MAX_REQUEST_KEY_LENGTH);
     expect(parseClientFrame(JSON.stringify({ ...req, key }))).toEqual({ ok: true, frame: { ...req, key } });
     expect(parseClientFrame(JSON.stringify(req))).toEqual({ ok: true, frame: req });
+    // No key means no key property at all, not one that holds undefined.
+    expect(parseClientFrame(JSON.stringify(req))).toStrictEqual({ ok: true, frame: req });
     expect(isRequestKey('k')).toBe(true);
   });
 
