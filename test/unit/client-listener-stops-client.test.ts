@@ -9,6 +9,17 @@ import { useFakeServer } from './harness';
 
 const { server, start } = useFakeServer();
 
+/** A listener that closes the client and connects it again, the first time it is called. */
+function restartOnce(client: () => { close(): void; connect(): void }) {
+  let restarted = false;
+  return () => {
+    if (restarted) return;
+    restarted = true;
+    client().close();
+    client().connect();
+  };
+}
+
 describe('a listener that closes the client', () => {
   it('leaves it closed, with no auth-error, when it closes it from the close event of a forbidden (4403) close', async () => {
     const authErrors: AuthError[] = [];
@@ -44,14 +55,7 @@ describe('a listener that closes the client', () => {
       if (failures-- > 0) throw new Error('auth server down');
       return jwt({ sub: '1', exp: nowSeconds() + 300 });
     });
-    let restarted = false;
-    const restart = () => {
-      if (restarted) return;
-      restarted = true;
-      client.close();
-      client.connect();
-    };
-    const { client, states } = start({ getToken, retry: { minDelay: 5_000, maxDelay: 5_000, jitter: false }, on: { error: restart } });
+    const { client, states } = start({ getToken, retry: { minDelay: 5_000, maxDelay: 5_000, jitter: false }, on: { error: restartOnce(() => client) } });
     await tick(10);
     expect(getToken).toHaveBeenCalledTimes(2);
     expect(client.state).toBe('ready');
@@ -60,14 +64,7 @@ describe('a listener that closes the client', () => {
 
   it('gets a fresh attempt at once when a close listener closes and connects it again after a ping went unanswered', async () => {
     server.script({ onPing: (connection) => (connection === server.connections[0] ? null : { type: 'pong' }) });
-    let restarted = false;
-    const restart = () => {
-      if (restarted) return;
-      restarted = true;
-      client.close();
-      client.connect();
-    };
-    const { client, states } = start({ ping: { interval: 1_000, timeout: 500 }, retry: { minDelay: 60_000, maxDelay: 60_000 }, on: { close: restart } });
+    const { client, states } = start({ ping: { interval: 1_000, timeout: 500 }, retry: { minDelay: 60_000, maxDelay: 60_000 }, on: { close: restartOnce(() => client) } });
     await tick(10);
     await tick(1_600);
     expect(server.connections[0]!.closedByClient?.code).toBe(4000);
