@@ -126,7 +126,9 @@ export function createClient<C extends Contract>(options: ClientOptions<C>): Cli
     const meaning = session.accept_(frame);
     keys = frame.features?.includes('keys' satisfies typeof KEYS_FEATURE);
     const snapshot = createPermissionSet(frame.perms.version, frame.perms.grants);
-    if (meaning === 'refreshed' && connection.state_ === 'ready') return setPermissions(snapshot);
+    // A refresh is sent only while ready, and a drop or a stop forgets it: 'refreshed' means ready.
+    if (meaning === 'refreshed') return setPermissions(snapshot);
+    // Stryker disable next-line ConditionalExpression,LogicalOperator: either test implies the other: the auth frame is sent as the client moves to authenticating, and the move is refused only to a stopped client, whose socket is gone
     if (meaning !== 'signed-in' || connection.state_ !== 'authenticating') return;
     const run = connection.run_;
     permissions = snapshot;
@@ -161,7 +163,7 @@ export function createClient<C extends Contract>(options: ClientOptions<C>): Cli
     transport.drop_(code, reason);
     if (run !== connection.run_) return;
     if (switchUser) session.forgetUser_();
-    lost({ code, reason, opened_: true, requested_: true }, switchUser);
+    lost({ code, reason }, switchUser);
     // A stop meanwhile (a listener's, or another run) has emptied them already.
     if (switchUser && permissions !== EMPTY_PERMISSIONS) setPermissions(EMPTY_PERMISSIONS);
   }
@@ -174,7 +176,7 @@ export function createClient<C extends Contract>(options: ClientOptions<C>): Cli
   }
 
   /** A socket is gone: what its close code means, decided in one place (reconnect.ts). */
-  function lost({ code, reason, error }: CloseInfo, atOnce = false) {
+  function lost({ code, reason, error }: Pick<CloseInfo, 'code' | 'reason' | 'error'>, atOnce = false) {
     liveness.stop_();
     session.lost_();
     requests.connectionLost_();

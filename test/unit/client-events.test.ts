@@ -90,6 +90,15 @@ describe('malformed frames', () => {
     expect(errors[0]).toContain(`"perms" expects 'grants' to be an array of strings, got number`);
   });
 
+  it('names an event the contract does not declare when it drops it', async () => {
+    const errors: string[] = [];
+    start({ on: { error: (e) => errors.push(e.message) } });
+    await tick(10);
+    server.last.sendRaw('{"type":"event","name":"chat.unknown","data":{}}');
+    await tick(10);
+    expect(errors).toEqual(['dropped an event the contract does not declare: "chat.unknown"']);
+  });
+
   it('drops a binary frame with a ProtocolError that says it expected text', async () => {
     const errors: string[] = [];
     const { client } = start({ on: { error: (e) => errors.push(`${e.name}: ${e.message}`) } });

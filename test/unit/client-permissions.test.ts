@@ -65,6 +65,7 @@ describe('the permission snapshot', () => {
     expect(client.state).toBe('reconnecting');
     expect(client.permissions).toMatchObject({ version: 3, grants: ['chat.view_message'] });
     expect(client.can('chat.history', { room: 'general' })).toBe(true);
+    expect(client.user).toEqual({ id: '1', name: 'alice' });
     expect(seen).toEqual([3]);
   });
 

@@ -1,6 +1,6 @@
 /** An action the contract does not declare is never allowed and never sent. */
 import { describe, expect, it } from 'vitest';
-import { isPermsocketError } from 'permsocket';
+import { action, createClient, defineContract, isPermsocketError } from 'permsocket';
 import { tick } from './fake-server';
 import { useFakeServer } from './harness';
 
@@ -32,4 +32,10 @@ describe('an action the contract does not declare', () => {
     const { client } = start({ autoConnect: false });
     await expect(client.request(undeclared, { room: 'general', text: 'x' })).rejects.toMatchObject({ code: 'unknown_action' });
   });
+});
+
+it('allows a public action with a resource when asked without a payload, before any grant', () => {
+  const contract = defineContract({ actions: { 'room.peek': action({ permission: null, resource: 'room:{room}' }) } });
+  const client = createClient({ url: 'ws://permsocket.test/ws', contract, getToken: async () => 'unused', autoConnect: false });
+  expect(client.can('room.peek')).toBe(true);
 });
