@@ -67,7 +67,8 @@ export function createPermissionsCache(
     get(user, force = false) {
       const cached = permissionsVersion && !force ? cache.get(user.id) : undefined;
       if (!cached || !permissionsVersion) return load(user);
-      return andThen(permissionsVersion(user), (version) => (version !== undefined && version === cached.version ? cached : load(user)));
+      // An unknown version (undefined) never equals a cached set's, which is always a number: it reloads.
+      return andThen(permissionsVersion(user), (version) => (version === cached.version ? cached : load(user)));
     },
     forget(userId) {
       cache.delete(userId);
